@@ -1,0 +1,131 @@
+package dev.densepred.engine.nn;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
+
+/**
+ * Stateless operations on NCHW tensors, the counterpart of {@code torch.nn.functional}. Each one is a single
+ * PyTorch kernel reached through DJL's JNI, differentiable, and returns its result in the input's manager.
+ */
+public final class Functional {
+
+    /** Interpolation modes of the native {@code interpolate}. */
+    public enum Resize {
+        NEAREST(0),
+        BILINEAR(1);
+
+        final int code;
+
+        Resize(int code) {
+            this.code = code;
+        }
+    }
+
+    private Functional() {}
+
+    private static PtNDArray pt(NDArray a) {
+        return (PtNDArray) a;
+    }
+
+    /** 2-D convolution; {@code bias} may be null. */
+    public static NDArray conv2d(
+            NDArray x, NDArray weight, NDArray bias, int strideH, int strideW, int padH, int padW, int dilation, int groups) {
+        return JniUtils.convolution(
+                pt(x),
+                pt(weight),
+                bias == null ? null : pt(bias),
+                new Shape(strideH, strideW),
+                new Shape(padH, padW),
+                new Shape(dilation, dilation),
+                groups);
+    }
+
+    /** {@code x @ weight^T + bias} over the last axis; {@code bias} may be null. */
+    public static NDArray linear(NDArray x, NDArray weight, NDArray bias) {
+        return JniUtils.linear(pt(x), pt(weight), bias == null ? null : pt(bias));
+    }
+
+    /** Layer norm over the last axis (size {@code dim}). */
+    public static NDArray layerNorm(NDArray x, long dim, NDArray weight, NDArray bias, double eps) {
+        return JniUtils.layerNorm(pt(x), new Shape(dim), pt(weight), pt(bias), eps);
+    }
+
+    /**
+     * Batch norm over axis 1. In training it normalises with batch statistics and updates the running buffers in
+     * place with {@code momentum} (PyTorch's convention: new = (1 - m) * old + m * batch).
+     */
+    public static NDArray batchNorm(
+            NDArray x, NDArray weight, NDArray bias, NDArray runningMean, NDArray runningVar, boolean training, double momentum, double eps) {
+        return JniUtils.batchNorm(pt(x), pt(weight), pt(bias), pt(runningMean), pt(runningVar), training, momentum, eps);
+    }
+
+    /** Exact (erf) GELU, as {@code nn.GELU()}. */
+    public static NDArray gelu(NDArray x) {
+        return JniUtils.gelu(pt(x));
+    }
+
+    /** ReLU. */
+    public static NDArray relu(NDArray x) {
+        return JniUtils.relu(pt(x));
+    }
+
+    /** Dropout with probability {@code p}, identity when not training. */
+    public static NDArray dropout(NDArray x, double p, boolean training) {
+        if (!training || p == 0) {
+            return x;
+        }
+        return JniUtils.dropout(pt(x), p, true);
+    }
+
+    /** Max pooling over H and W. */
+    public static NDArray maxPool2d(NDArray x, int kernel, int stride, int padding, boolean ceilMode) {
+        return JniUtils.maxPool(pt(x), new Shape(kernel, kernel), new Shape(stride, stride), new Shape(padding, padding), ceilMode);
+    }
+
+    /** Adaptive average pooling to {@code outH x outW}, as {@code F.adaptive_avg_pool2d}. */
+    public static NDArray adaptiveAvgPool2d(NDArray x, int outH, int outW) {
+        return JniUtils.adaptiveAvgPool(pt(x), new Shape(outH, outW));
+    }
+
+    /**
+     * Resizes the last two axes of an NCHW tensor to {@code (outH, outW)}. Bilinear with {@code alignCorners=false}
+     * is mmsegmentation's {@code resize} and torchvision's {@code interpolate} default for feature maps.
+     */
+    public static NDArray interpolate(NDArray x, long outH, long outW, Resize mode, boolean alignCorners) {
+        return JniUtils.interpolate(pt(x), new long[] {outH, outW}, mode.code, alignCorners);
+    }
+
+    /**
+     * Stochastic depth: zeroes whole samples with probability {@code p} and rescales the rest by {@code 1/(1-p)},
+     * as timm's {@code drop_path}; identity when not training.
+     */
+    public static NDArray dropPath(NDArray x, double p, boolean training) {
+        if (!training || p == 0) {
+            return x;
+        }
+        double keep = 1 - p;
+        long[] maskShape = new long[x.getShape().dimension()];
+        java.util.Arrays.fill(maskShape, 1);
+        maskShape[0] = x.getShape().get(0);
+        NDManager m = x.getManager();
+        NDArray mask = m.randomUniform(0f, 1f, new Shape(maskShape), DataType.FLOAT32)
+                .lt(keep)
+                .toType(x.getDataType(), false)
+                .div(keep);
+        return x.mul(mask);
+    }
+
+    /** {@code x} promoted to float32 without leaving the autograd graph (a cast would cut it). */
+    public static NDArray toFloat32(NDArray x) {
+        if (x.getDataType() == DataType.FLOAT32) {
+            return x;
+        }
+        // A 0-d operand only promotes another 0-d one, so the zero must have x's rank class.
+        Shape zeroShape = x.getShape().dimension() == 0 ? new Shape() : new Shape(1);
+        return x.add(x.getManager().zeros(zeroShape, DataType.FLOAT32));
+    }
+}
