@@ -34,10 +34,11 @@ public final class Names {
         List<String> out = new ArrayList<>();
         int limit = Math.max(2, key.length() / 2);
         for (String c : sorted) {
-            if (out.size() == 3 || distance(key, c) > limit) {
-                break;
+            // A typo (small edit distance) or a word added or dropped (one name contains the other).
+            boolean contained = Math.min(c.length(), key.length()) >= 2 && (key.contains(c) || c.contains(key));
+            if (out.size() < 3 && (distance(key, c) <= limit || contained)) {
+                out.add(c);
             }
-            out.add(c);
         }
         return out;
     }

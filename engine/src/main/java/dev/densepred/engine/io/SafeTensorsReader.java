@@ -143,12 +143,53 @@ public final class SafeTensorsReader implements AutoCloseable {
         return buf.flip();
     }
 
-    /** Loads one tensor into {@code manager} on the manager's device. */
+    /**
+     * Loads one tensor into {@code manager} on the manager's device. DJL's PyTorch engine aborts the JVM on
+     * bfloat16, 16-bit and unsigned 32/64-bit tensors, so those are widened on the host first, losslessly:
+     * BF16 to F32, I16 and U16 to I32, U32 and U64 to I64 (a U64 value above 2^63-1 is an error naming the
+     * tensor). {@link #bytes} still gives the stored bytes unchanged.
+     */
     public NDArray load(String name, NDManager manager) throws IOException {
         TensorInfo info = info(name);
-        NDArray array = manager.create(bytes(name), info.djlShape(), info.dtype().dataType());
+        ByteBuffer raw = bytes(name);
+        int n = Math.toIntExact(info.elementCount());
+        TensorDType stored = info.dtype();
+        TensorDType held = engineType(stored);
+        ByteBuffer data = raw;
+        if (held != stored) {
+            data = ByteBuffer.allocateDirect(n * held.bytes()).order(ByteOrder.LITTLE_ENDIAN);
+            for (int i = 0; i < n; i++) {
+                switch (stored) {
+                    case BF16 -> data.putInt((raw.getShort() & 0xFFFF) << 16);
+                    case I16 -> data.putInt(raw.getShort());
+                    case U16 -> data.putInt(raw.getShort() & 0xFFFF);
+                    case U32 -> data.putLong(raw.getInt() & 0xFFFFFFFFL);
+                    case U64 -> {
+                        long v = raw.getLong();
+                        if (v < 0) {
+                            throw new IOException(file + ": tensor '" + name + "' element " + i + " = "
+                                    + Long.toUnsignedString(v) + " does not fit the engine's int64");
+                        }
+                        data.putLong(v);
+                    }
+                    default -> throw new IllegalStateException(stored.code());
+                }
+            }
+            data.flip();
+        }
+        NDArray array = manager.create(data, info.djlShape(), held.dataType());
         array.setName(name);
         return array;
+    }
+
+    /** The type a tensor stored as {@code stored} is held in by the engine (see {@link #load}). */
+    public static TensorDType engineType(TensorDType stored) {
+        return switch (stored) {
+            case BF16 -> TensorDType.F32;
+            case I16, U16 -> TensorDType.I32;
+            case U32, U64 -> TensorDType.I64;
+            default -> stored;
+        };
     }
 
     /** Loads every tensor, in file order. */

@@ -54,7 +54,7 @@ public final class SafeTensorsWriter {
             return shape.clone();
         }
 
-        /** An entry holding a copy of {@code array}'s bytes (moved to the host if needed). */
+        /** An entry holding {@code array}'s bytes (copied to the host if needed). */
         public static Entry of(String name, NDArray array) {
             ByteBuffer bytes = array.toByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
             return new Entry(name, TensorDType.of(array.getDataType()), array.getShape().getShape(), bytes);

@@ -13,10 +13,13 @@ import ai.djl.pytorch.jni.JniUtils;
  */
 public final class Functional {
 
-    /** Interpolation modes of the native {@code interpolate}. */
+    /**
+     * Interpolation modes of the native {@code interpolate}. The codes are the JNI's own (checked here: 0 nearest,
+     * 2 bilinear, 3 bicubic, 5 area; 1 and 4 are rejected by libtorch and higher codes abort the JVM).
+     */
     public enum Resize {
         NEAREST(0),
-        BILINEAR(1);
+        BILINEAR(2);
 
         final int code;
 
@@ -60,7 +63,9 @@ public final class Functional {
      */
     public static NDArray batchNorm(
             NDArray x, NDArray weight, NDArray bias, NDArray runningMean, NDArray runningVar, boolean training, double momentum, double eps) {
-        return JniUtils.batchNorm(pt(x), pt(weight), pt(bias), pt(runningMean), pt(runningVar), training, momentum, eps);
+        // JniUtils labels its arguments (gamma, beta, mean, var), but the native function takes the running
+        // statistics first, as torch's batch_norm does; the momentum is passed through unchanged.
+        return JniUtils.batchNorm(pt(x), pt(runningMean), pt(runningVar), pt(weight), pt(bias), training, momentum, eps);
     }
 
     /** Exact (erf) GELU, as {@code nn.GELU()}. */
