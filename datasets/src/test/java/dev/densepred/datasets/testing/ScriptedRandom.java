@@ -12,21 +12,21 @@ public final class ScriptedRandom implements RandomGenerator {
 
     private final Deque<Object> script = new ArrayDeque<>();
 
-    public ScriptedRandom doubles(double... values) {
+    public ScriptedRandom withDoubles(double... values) {
         for (double v : values) {
             script.add(v);
         }
         return this;
     }
 
-    public ScriptedRandom ints(int... values) {
+    public ScriptedRandom withInts(int... values) {
         for (int v : values) {
             script.add(v);
         }
         return this;
     }
 
-    public ScriptedRandom booleans(boolean... values) {
+    public ScriptedRandom withBooleans(boolean... values) {
         for (boolean v : values) {
             script.add(v);
         }
