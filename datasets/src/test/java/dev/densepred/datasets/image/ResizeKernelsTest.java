@@ -50,15 +50,12 @@ class ResizeKernelsTest {
     @Test
     void bilinearMatchesCv2Float32() {
         List<Executable> checks = new ArrayList<>();
-        for (JsonElement e : Golden.cv2().getAsJsonArray("resize")) {
-            JsonObject c = e.getAsJsonObject();
-            int sw = c.getAsJsonArray("src").get(0).getAsInt();
-            int sh = c.getAsJsonArray("src").get(1).getAsInt();
-            int dw = c.getAsJsonArray("dst").get(0).getAsInt();
-            int dh = c.getAsJsonArray("dst").get(1).getAsInt();
-            Planar<GrayF32> out = BilinearResize.resize(pattern(sw, sh), dw, dh);
-            JsonArray expected = c.getAsJsonArray("linear_float32_hwc");
-            String name = sw + "x" + sh + "->" + dw + "x" + dh;
+        for (Case c : cases()) {
+            int dw = c.dw();
+            int dh = c.dh();
+            Planar<GrayF32> out = BilinearResize.resize(pattern(c.sw(), c.sh()), dw, dh);
+            JsonArray expected = c.json().getAsJsonArray("linear_float32_hwc");
+            String name = c.toString();
             checks.add(() -> {
                 for (int y = 0; y < dh; y++) {
                     for (int x = 0; x < dw; x++) {
@@ -78,27 +75,24 @@ class ResizeKernelsTest {
     @Test
     void nearestMatchesCv2Exactly() {
         List<Executable> checks = new ArrayList<>();
-        for (JsonElement e : Golden.cv2().getAsJsonArray("resize")) {
-            JsonObject c = e.getAsJsonObject();
-            int sw = c.getAsJsonArray("src").get(0).getAsInt();
-            int sh = c.getAsJsonArray("src").get(1).getAsInt();
-            int dw = c.getAsJsonArray("dst").get(0).getAsInt();
-            int dh = c.getAsJsonArray("dst").get(1).getAsInt();
-            GrayU8 src = new GrayU8(sw, sh);
-            for (int y = 0; y < sh; y++) {
-                for (int x = 0; x < sw; x++) {
+        for (Case c : cases()) {
+            int dw = c.dw();
+            int dh = c.dh();
+            GrayU8 src = new GrayU8(c.sw(), c.sh());
+            for (int y = 0; y < c.sh(); y++) {
+                for (int x = 0; x < c.sw(); x++) {
                     src.set(x, y, Golden.pattern(x, y, 0));
                 }
             }
             GrayU8 out = NearestResize.resize(src, dw, dh);
-            JsonArray expected = c.getAsJsonArray("nearest_band0");
+            JsonArray expected = c.json().getAsJsonArray("nearest_band0");
             int[] want = new int[dw * dh];
             int[] got = new int[dw * dh];
             for (int i = 0; i < want.length; i++) {
                 want[i] = expected.get(i).getAsInt();
                 got[i] = out.get(i % dw, i / dw);
             }
-            checks.add(() -> assertArrayEquals(want, got, sw + "x" + sh + "->" + dw + "x" + dh));
+            checks.add(() -> assertArrayEquals(want, got, c.toString()));
         }
         assertAll(checks);
     }
@@ -113,6 +107,25 @@ class ResizeKernelsTest {
         for (int band = 0; band < 3; band++) {
             assertArrayEquals(b.getBand(band).data, a.getBand(band).data, "band " + band);
         }
+    }
+
+    /** One golden resize case: source and destination sizes and cv2's outputs. */
+    private record Case(int sw, int sh, int dw, int dh, JsonObject json) {
+        @Override
+        public String toString() {
+            return sw + "x" + sh + "->" + dw + "x" + dh;
+        }
+    }
+
+    private static List<Case> cases() {
+        List<Case> out = new ArrayList<>();
+        for (JsonElement e : Golden.cv2().getAsJsonArray("resize")) {
+            JsonObject c = e.getAsJsonObject();
+            JsonArray src = c.getAsJsonArray("src");
+            JsonArray dst = c.getAsJsonArray("dst");
+            out.add(new Case(src.get(0).getAsInt(), src.get(1).getAsInt(), dst.get(0).getAsInt(), dst.get(1).getAsInt(), c));
+        }
+        return out;
     }
 
     static Planar<GrayF32> pattern(int w, int h) {
