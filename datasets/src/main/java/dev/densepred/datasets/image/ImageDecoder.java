@@ -89,6 +89,19 @@ public final class ImageDecoder {
         return out;
     }
 
+    /**
+     * As {@link #readLabels(Path)}, and refuses a label map whose size is not {@code width x height} (its image's),
+     * naming the file, so the loader skips the pair instead of training on misaligned labels.
+     */
+    public static GrayU8 readLabels(Path file, int width, int height) {
+        GrayU8 labels = readLabels(file);
+        if (labels.width != width || labels.height != height) {
+            throw new ImageDecodeException(file, "label map is " + labels.width + "x" + labels.height
+                    + " but its image is " + width + "x" + height);
+        }
+        return labels;
+    }
+
     private static BufferedImage read(Path file) {
         if (!Files.isRegularFile(file)) {
             throw new ImageDecodeException(file, Files.exists(file) ? "not a regular file" : "no such file");

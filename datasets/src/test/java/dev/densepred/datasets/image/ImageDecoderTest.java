@@ -167,6 +167,15 @@ class ImageDecoderTest {
                 () -> assertTrue(e2.getMessage().contains("16-bit"), e2.getMessage()));
     }
 
+    @Test
+    void labelMapOfAnotherSizeThanItsImageIsReported() {
+        Path file = Fixtures.dataRoot().resolve("ade_mini/annotations/validation/ADE_val_00000002.png");
+        assertEquals(500, ImageDecoder.readLabels(file, 500, 364).width);
+        ImageDecodeException e = assertThrows(ImageDecodeException.class, () -> ImageDecoder.readLabels(file, 364, 500));
+        assertTrue(e.getMessage().contains("label map is 500x364 but its image is 364x500"), e.getMessage());
+        assertEquals(file, e.file().orElseThrow());
+    }
+
     private static void assertReported(Path file, org.junit.jupiter.api.function.Executable read) {
         ImageDecodeException e = assertThrows(ImageDecodeException.class, read, file.toString());
         assertEquals(file, e.file().orElseThrow());

@@ -1,7 +1,9 @@
 package dev.densepred.datasets.loader;
 
 import ai.djl.ndarray.NDManager;
+import boofcv.struct.image.GrayF32;
 import boofcv.struct.image.GrayU8;
+import boofcv.struct.image.Planar;
 import dev.densepred.datasets.batch.Collate;
 import dev.densepred.datasets.batch.ImageBatch;
 import dev.densepred.datasets.image.ImageDecoder;
@@ -96,7 +98,8 @@ class RealDataPipelineTest {
                 new PhotoMetricDistortion(PhotoMetricDistortion.Config.defaults()), new Normalize(Normalize.Config.defaults()));
         PrefetchLoader<Path, ImageSample> loader = PrefetchLoader.<Path, ImageSample>builder(labels, (label, rng) -> {
             Path image = root.resolve("images/validation").resolve(label.getFileName().toString().replace(".png", ".jpg"));
-            ImageSample s = new ImageSample(ImageDecoder.readRgb(image), ImageDecoder.readLabels(label));
+            Planar<GrayF32> img = ImageDecoder.readRgb(image);
+            ImageSample s = new ImageSample(img, ImageDecoder.readLabels(label, img.width, img.height));
             train.apply(s, rng);
             return s;
         }).batchSize(3).workers(2).build();
