@@ -11,7 +11,9 @@ import picocli.CommandLine.Command;
         name = "benchmark",
         mixinStandardHelpOptions = true,
         description = "Measure speed and memory (subcommands below).",
-        subcommands = {})
+        subcommands = {
+            OpsBenchmarkCommand.class,
+        })
 final class BenchmarkCommand implements Runnable {
 
     @Override

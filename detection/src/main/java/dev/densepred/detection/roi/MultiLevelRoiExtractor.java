@@ -1,9 +1,6 @@
 package dev.densepred.detection.roi;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
@@ -15,8 +12,9 @@ import java.util.List;
  * 112 px go to stride 4, 112-224 to stride 8, ...), at scale 1 / stride, with {@link RoiAlign}. Output rows are in
  * input order. A RoI whose level is undefined (negative area gives NaN) pools to zeros, as in the reference.
  *
- * <p>The level mapping runs on the device with the reference's float32 operations, then the levels and the RoIs
- * cross to the host once (two bulk copies of R and 5R numbers) to build each level's sampling matrix.
+ * <p>The level mapping runs on the device with the reference's float32 operations; the levels and the RoIs then
+ * cross to the host (two bulk copies of R and 5R numbers) to build one sampling matrix over all levels, so the
+ * pooling is one sparse product whose rows are already in input order.
  */
 public final class MultiLevelRoiExtractor {
 
@@ -76,53 +74,23 @@ public final class MultiLevelRoiExtractor {
         }
         for (int l = 0; l < levels; l++) {
             RoiAlign.checkFeatures("features[" + l + "]", features.get(l));
-            long c = features.get(l).getShape().get(1);
-            if (c != config.outChannels()) {
-                throw new IllegalArgumentException("features[" + l + "]: expected " + config.outChannels() + " channels, found "
-                        + c + " in " + features.get(l).getShape());
+            Shape s = features.get(l).getShape();
+            if (s.get(1) != config.outChannels() || s.get(0) != features.get(0).getShape().get(0)
+                    || features.get(l).getDataType() != features.get(0).getDataType()) {
+                throw new IllegalArgumentException("features[" + l + "]: expected " + config.outChannels() + " channels and the batch size and dtype of features[0] "
+                        + features.get(0).getDataType() + " " + features.get(0).getShape() + ", found " + features.get(l).getDataType() + " " + s);
             }
         }
         long[] roiLevels = mapRoiLevels(rois).toLongArray();
-        float[] host = rois.toFloatArray();
-        int count = roiLevels.length;
-        int out = config.roiLayer().outputSize();
-        NDArray first = features.get(0);
-        if (count == 0) {
-            return first.getManager().zeros(new Shape(0, config.outChannels(), out, out), first.getDataType());
+        int[] levelOf = new int[roiLevels.length];
+        for (int i = 0; i < levelOf.length; i++) {
+            // NaN levels (negative areas) convert to a huge negative number, which pools to zeros
+            levelOf[i] = roiLevels[i] >= 0 && roiLevels[i] < levels ? (int) roiLevels[i] : -1;
         }
-        // Pool level by level, then put the rows back in input order with one gather.
-        NDList parts = new NDList();
-        long[] sourceRow = new long[count];
-        int done = 0;
-        for (int l = -1; l < levels; l++) {
-            int n = 0;
-            for (long v : roiLevels) {
-                n += matches(v, l, levels) ? 1 : 0;
-            }
-            if (n == 0) {
-                continue;
-            }
-            float[] subset = new float[5 * n];
-            int j = 0;
-            for (int i = 0; i < count; i++) {
-                if (matches(roiLevels[i], l, levels)) {
-                    System.arraycopy(host, 5 * i, subset, 5 * j, 5);
-                    sourceRow[i] = done + j;
-                    j++;
-                }
-            }
-            parts.add(l < 0
-                    ? first.getManager().zeros(new Shape(n, config.outChannels(), out, out), first.getDataType())
-                    : roiAlign.forward(features.get(l), subset, 1.0 / config.featmapStrides().get(l)));
-            done += n;
+        double[] scales = new double[levels];
+        for (int l = 0; l < levels; l++) {
+            scales[l] = 1.0 / config.featmapStrides().get(l);
         }
-        NDArray pooled = parts.size() == 1 ? parts.get(0) : NDArrays.concat(parts, 0);
-        NDManager m = pooled.getManager();
-        return pooled.get(m.create(sourceRow));
-    }
-
-    /** Level {@code l} of the loop, where -1 collects RoIs whose level is outside {@code [0, levels)}. */
-    private static boolean matches(long level, int l, int levels) {
-        return l < 0 ? (level < 0 || level >= levels) : level == l;
+        return roiAlign.pool(features, rois.toFloatArray(), levelOf, scales);
     }
 }

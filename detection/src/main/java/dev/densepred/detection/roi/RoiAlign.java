@@ -1,11 +1,16 @@
 package dev.densepred.detection.roi;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
+
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * RoIAlign, average mode: {@code torchvision.ops.roi_align} and mmcv's {@code RoIAlign} (the layer mmdetection's
@@ -66,31 +71,49 @@ public final class RoiAlign {
     /** As {@link #forward(NDArray, NDArray, double)} with the RoIs already on the host, flattened {@code [R * 5]}. */
     public NDArray forward(NDArray features, float[] rois, double spatialScale) {
         checkFeatures("features", features);
+        return pool(List.of(features), rois, null, new double[] {spatialScale});
+    }
+
+    /**
+     * Pools RoI {@code r} from {@code levels.get(levelOf[r])} at {@code scales[level]} ({@code levelOf} null: all
+     * from level 0; a level outside the list pools to zeros) with one sparse product over the levels' stacked
+     * pixels, so the rows come out in input order. All levels share batch size, channels and dtype.
+     */
+    NDArray pool(List<NDArray> levels, float[] rois, int[] levelOf, double[] scales) {
         if (rois.length % 5 != 0) {
             throw new IllegalArgumentException("rois: expected 5 values per RoI (batch, x1, y1, x2, y2), found " + rois.length + " values");
         }
-        Shape fs = features.getShape();
+        NDArray first = levels.get(0);
+        Shape fs = first.getShape();
         int batch = Math.toIntExact(fs.get(0));
         long channels = fs.get(1);
-        int height = Math.toIntExact(fs.get(2));
-        int width = Math.toIntExact(fs.get(3));
         int count = rois.length / 5;
         int out = config.outputSize();
-        NDManager manager = features.getManager();
+        NDManager manager = first.getManager();
         if (count == 0) {
-            return manager.zeros(new Shape(0, channels, out, out), features.getDataType());
+            return manager.zeros(new Shape(0, channels, out, out), first.getDataType());
         }
-        SamplingMatrix s = SamplingMatrix.build(rois, batch, height, width, spatialScale, config);
+        List<SamplingMatrix.Level> geometry = new ArrayList<>(levels.size());
+        NDList pixels = new NDList(levels.size());
+        long offset = 0;
+        for (int l = 0; l < levels.size(); l++) {
+            Shape s = levels.get(l).getShape();
+            int height = Math.toIntExact(s.get(2));
+            int width = Math.toIntExact(s.get(3));
+            geometry.add(new SamplingMatrix.Level(batch, height, width, scales[l], offset));
+            // [B, C, H, W] -> [B, H, W, C] -> [B*H*W, C]: one pixel per row, as the sparse product reads it.
+            pixels.add(levels.get(l).transpose(0, 2, 3, 1).reshape((long) batch * height * width, channels));
+            offset += (long) batch * height * width;
+        }
+        SamplingMatrix s = SamplingMatrix.build(rois, levelOf, geometry, config);
         NDArray indices = manager.create(s.indices, new Shape(2, s.nnz));
         NDArray values = manager.create(s.values);
-        if (features.getDataType() != DataType.FLOAT32) {
-            values = values.toType(features.getDataType(), false);
+        if (first.getDataType() != DataType.FLOAT32) {
+            values = values.toType(first.getDataType(), false);
         }
-        PtNDArray weights = JniUtils.createSparseCoo(
-                (PtNDArray) indices, (PtNDArray) values, new Shape((long) count * out * out, (long) batch * height * width));
-        // [B, C, H, W] -> [B, H, W, C] -> [B*H*W, C]: one pixel per row, as the sparse product reads it.
-        NDArray pixels = features.transpose(0, 2, 3, 1).reshape((long) batch * height * width, channels);
-        NDArray pooled = JniUtils.matmul(weights, (PtNDArray) pixels); // [R*out*out, C]
+        PtNDArray weights = JniUtils.createSparseCoo((PtNDArray) indices, (PtNDArray) values, new Shape((long) count * out * out, offset));
+        NDArray stacked = pixels.size() == 1 ? pixels.get(0) : NDArrays.concat(pixels, 0);
+        NDArray pooled = JniUtils.matmul(weights, (PtNDArray) stacked); // [R*out*out, C]
         return pooled.reshape(count, out, out, channels).transpose(0, 3, 1, 2); // [R, C, out, out]
     }
 

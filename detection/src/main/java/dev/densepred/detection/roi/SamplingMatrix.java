@@ -1,12 +1,14 @@
 package dev.densepred.detection.roi;
 
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * The bilinear sampling weights of RoIAlign for a set of RoIs, as a sparse matrix from feature pixels to output bins:
- * row {@code (roi * P + ph) * Q + pw}, column {@code (batch * H + y) * W + x}, value = the pixel's total weight in
- * that bin divided by the bin's sample count. Output = matrix x features, exactly the reference's average of
- * bilinear samples up to float summation order.
+ * row {@code (roi * P + ph) * P + pw}, column {@code offset(level) + (batch * H + y) * W + x}, value = the pixel's
+ * total weight in that bin divided by the bin's sample count. Output = matrix x stacked pixels, the reference's
+ * average of bilinear samples up to float summation order. Several FPN levels stack into one matrix, so RoIs on
+ * different levels come out in input order from one product.
  *
  * <p>The weights are separable: a sample's weight on pixel (y, x) is its y weight times its x weight, and a sample
  * outside {@code [-1, H] x [-1, W]} has y or x weight 0. So each bin's weights are the outer product of per-axis tap
@@ -34,20 +36,34 @@ final class SamplingMatrix {
     }
 
     /**
-     * Builds the matrix for {@code rois} ({@code [R, 5]} rows {@code batch, x1, y1, x2, y2}, flattened) over a
-     * {@code [batch, C, height, width]} feature map.
+     * One feature level as the matrix sees it: a {@code [batch, C, height, width]} map sampled at
+     * {@code spatialScale}, whose pixels start at column {@code pixelOffset} of the stacked pixel matrix.
      */
-    static SamplingMatrix build(float[] rois, int batch, int height, int width, double spatialScale, RoiAlign.Config config) {
+    record Level(int batch, int height, int width, double spatialScale, long pixelOffset) {}
+
+    /**
+     * Builds the matrix for {@code rois} ({@code [R, 5]} rows {@code batch, x1, y1, x2, y2}, flattened): RoI
+     * {@code r} samples level {@code levelOf[r]} ({@code levelOf} null: level 0); a level outside the list leaves
+     * the RoI's rows empty, so it pools to zeros.
+     */
+    static SamplingMatrix build(float[] rois, int[] levelOf, List<Level> levels, RoiAlign.Config config) {
         int count = rois.length / 5;
         int pooled = config.outputSize();
-        Axis ys = new Axis(pooled, height);
-        Axis xs = new Axis(pooled, width);
+        Axis[] ys = new Axis[levels.size()];
+        Axis[] xs = new Axis[levels.size()];
+        for (int l = 0; l < levels.size(); l++) {
+            ys[l] = new Axis(pooled, levels.get(l).height());
+            xs[l] = new Axis(pooled, levels.get(l).width());
+        }
         long total = 0;
         for (int r = 0; r < count; r++) {
-            Geometry g = Geometry.of(rois, r, spatialScale, config);
-            ys.taps(g.startH, g.binH, g.gridH);
-            xs.taps(g.startW, g.binW, g.gridW);
-            total += (long) ys.size() * xs.size();
+            int l = levelOf == null ? 0 : levelOf[r];
+            if (l >= 0 && l < levels.size()) {
+                Geometry g = Geometry.of(rois, r, levels.get(l).spatialScale(), config);
+                ys[l].taps(g.startH, g.binH, g.gridH);
+                xs[l].taps(g.startW, g.binW, g.gridW);
+                total += (long) ys[l].size() * xs[l].size();
+            }
         }
         if (total > Integer.MAX_VALUE - 8) {
             throw new IllegalArgumentException("RoIAlign: " + count + " RoIs need " + total
@@ -59,26 +75,33 @@ final class SamplingMatrix {
         int e = 0;
         long rowsPerRoi = (long) pooled * pooled;
         for (int r = 0; r < count; r++) {
-            Geometry g = Geometry.of(rois, r, spatialScale, config);
-            int b = (int) rois[5 * r];
-            if (b < 0 || b >= batch) {
-                throw new IllegalArgumentException("rois[" + r + ", 0]: batch index " + rois[5 * r] + " is outside the "
-                        + batch + " images of the feature map");
+            int l = levelOf == null ? 0 : levelOf[r];
+            if (l < 0 || l >= levels.size()) {
+                continue;
             }
-            ys.taps(g.startH, g.binH, g.gridH);
-            xs.taps(g.startW, g.binW, g.gridW);
+            Level level = levels.get(l);
+            int b = (int) rois[5 * r];
+            if (b < 0 || b >= level.batch()) {
+                throw new IllegalArgumentException("rois[" + r + ", 0]: batch index " + rois[5 * r] + " is outside the "
+                        + level.batch() + " images of the feature map");
+            }
+            Geometry g = Geometry.of(rois, r, level.spatialScale(), config);
+            Axis y = ys[l];
+            Axis x = xs[l];
+            y.taps(g.startH, g.binH, g.gridH);
+            x.taps(g.startW, g.binW, g.gridW);
             double invCount = 1.0 / g.count;
-            long pixelBase = (long) b * height * width;
+            long pixelBase = level.pixelOffset() + (long) b * level.height() * level.width();
             for (int ph = 0; ph < pooled; ph++) {
                 for (int pw = 0; pw < pooled; pw++) {
                     long row = r * rowsPerRoi + (long) ph * pooled + pw;
-                    for (int i = ys.end[ph] - ys.binSize(ph); i < ys.end[ph]; i++) {
-                        long rowPixel = pixelBase + (long) ys.index[i] * width;
-                        double wy = ys.weight[i] * invCount;
-                        for (int j = xs.end[pw] - xs.binSize(pw); j < xs.end[pw]; j++) {
+                    for (int i = y.end[ph] - y.binSize(ph); i < y.end[ph]; i++) {
+                        long rowPixel = pixelBase + (long) y.index[i] * level.width();
+                        double wy = y.weight[i] * invCount;
+                        for (int j = x.end[pw] - x.binSize(pw); j < x.end[pw]; j++) {
                             indices[e] = row;
-                            indices[nnz + e] = rowPixel + xs.index[j];
-                            values[e] = (float) (wy * xs.weight[j]);
+                            indices[nnz + e] = rowPixel + x.index[j];
+                            values[e] = (float) (wy * x.weight[j]);
                             e++;
                         }
                     }

@@ -145,6 +145,62 @@ class NmsTest {
     }
 
     @Test
+    void gridPathEqualsThePlainScan() {
+        // Past Nms.GRID_MIN boxes only overlapping pairs are visited; the result must not change. Clustered boxes with
+        // ties, zero-area, inverted and very large boxes, at several thresholds.
+        Random rnd = new Random(8);
+        int n = 3 * Nms.GRID_MIN;
+        float[] boxes = new float[4 * n];
+        float[] scores = new float[n];
+        for (int i = 0; i < n; i++) {
+            float cx = (i % 40) * 30 + rnd.nextFloat() * 10;
+            float cy = (i / 40 % 30) * 25 + rnd.nextFloat() * 10;
+            float w = i % 97 == 0 ? 2000 : i % 13 == 0 ? 0 : 5 + rnd.nextFloat() * 60;
+            float h = i % 89 == 0 ? -5 : 5 + rnd.nextFloat() * 60;
+            boxes[4 * i] = cx - w / 2;
+            boxes[4 * i + 1] = cy - h / 2;
+            boxes[4 * i + 2] = cx + w / 2;
+            boxes[4 * i + 3] = cy + h / 2;
+            scores[i] = rnd.nextInt(50) / 50f;
+        }
+        for (double thr : new double[] {0.0, 0.3, 0.7}) {
+            int[] plain = plainScan(boxes, scores, thr);
+            assertArrayEquals(plain, Nms.nms(boxes, scores, thr), "threshold " + thr);
+        }
+    }
+
+    /** The reference loop, written out: every kept box against every later box. */
+    private static int[] plainScan(float[] boxes, float[] scores, double thr) {
+        int n = scores.length;
+        Integer[] order = new Integer[n];
+        for (int i = 0; i < n; i++) {
+            order[i] = i;
+        }
+        Arrays.sort(order, (a, b) -> scores[a] != scores[b] ? Float.compare(scores[b], scores[a]) : Integer.compare(a, b));
+        boolean[] suppressed = new boolean[n];
+        List<Integer> keep = new ArrayList<>();
+        for (int a = 0; a < n; a++) {
+            int i = order[a];
+            if (suppressed[i]) {
+                continue;
+            }
+            keep.add(i);
+            float areaI = (boxes[4 * i + 2] - boxes[4 * i]) * (boxes[4 * i + 3] - boxes[4 * i + 1]);
+            for (int b = a + 1; b < n; b++) {
+                int j = order[b];
+                float w = Math.max(0f, Math.min(boxes[4 * i + 2], boxes[4 * j + 2]) - Math.max(boxes[4 * i], boxes[4 * j]));
+                float h = Math.max(0f, Math.min(boxes[4 * i + 3], boxes[4 * j + 3]) - Math.max(boxes[4 * i + 1], boxes[4 * j + 1]));
+                float areaJ = (boxes[4 * j + 2] - boxes[4 * j]) * (boxes[4 * j + 3] - boxes[4 * j + 1]);
+                float inter = w * h;
+                if (inter / (areaI + areaJ - inter) > thr) {
+                    suppressed[j] = true;
+                }
+            }
+        }
+        return keep.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    @Test
     void mismatchedLengthsAreRefused() {
         assertThrows(IllegalArgumentException.class, () -> Nms.nms(new float[8], new float[3], 0.5));
         assertThrows(IllegalArgumentException.class, () -> Nms.batched(new float[8], new float[2], new int[3], 0.5));
