@@ -26,6 +26,7 @@ import picocli.CommandLine.Spec;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -65,6 +66,9 @@ final class OpsBenchmarkCommand implements Callable<Integer> {
     @Option(names = "--nms-boxes", split = ",", defaultValue = "2000,20000", description = "NMS input sizes (default: ${DEFAULT-VALUE}).")
     int[] nmsBoxes;
 
+    @Option(names = "--iou", defaultValue = "0.5", description = "NMS IoU threshold, plain and batched alike (default: ${DEFAULT-VALUE}).")
+    double iou;
+
     @Option(names = "--warmup", defaultValue = "2", description = "Untimed runs first (default: ${DEFAULT-VALUE}).")
     int warmup;
 
@@ -83,7 +87,7 @@ final class OpsBenchmarkCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    private record Row(String op, String setting, double medianMs, double minMs) {}
+    private record Row(String op, String setting, double medianMs, double minMs, double cpuMs) {}
 
     @Override
     public Integer call() throws IOException {
@@ -105,9 +109,9 @@ final class OpsBenchmarkCommand implements Callable<Integer> {
         }
         out.printf("device %s, torch threads %d, %d RoIs, %d channels, image %dx%d padded to 32%n", Devices.name(dev),
                 JniUtils.getNumThreads(), rois, channels, height, width);
-        out.printf("%-34s %-34s %12s %12s%n", "op", "setting", "median ms", "min ms");
+        out.printf("%-34s %-36s %10s %10s %10s%n", "op", "setting", "median ms", "min ms", "cpu ms");
         for (Row r : rows) {
-            out.printf("%-34s %-34s %12.2f %12.2f%n", r.op, r.setting, r.medianMs, r.minMs);
+            out.printf("%-34s %-36s %10.2f %10.2f %10.2f%n", r.op, r.setting, r.medianMs, r.minMs, r.cpuMs);
         }
         out.flush();
         if (json != null) {
@@ -132,14 +136,14 @@ final class OpsBenchmarkCommand implements Callable<Integer> {
             MultiLevelRoiExtractor extractor = new MultiLevelRoiExtractor(new MultiLevelRoiExtractor.Config(
                     new RoiAlign.Config(7, ratio, true), channels, Arrays.stream(STRIDES).boxed().toList(), 56));
             String setting = "7x7 aligned, sampling_ratio " + ratio;
-            out.add(time("RoIAlign multi-level forward", setting, () -> {
+            out.add(time("RoIAlign multi-level forward", setting, watch -> {
                 try (Scope scope = Scope.open(root)) {
-                    long t0 = System.nanoTime();
+                    watch.start();
                     extractor.forward(feats, roiArray).get(0, 0, 0, 0).getFloat();
-                    return System.nanoTime() - t0;
+                    watch.stop();
                 }
             }));
-            out.add(time("RoIAlign multi-level fwd+bwd", setting, () -> {
+            out.add(time("RoIAlign multi-level fwd+bwd", setting, watch -> {
                 try (Scope scope = Scope.open(root)) {
                     // Fresh leaves, so the gradients are written once rather than accumulated (as inside a network).
                     List<NDArray> leaves = new ArrayList<>();
@@ -149,7 +153,7 @@ final class OpsBenchmarkCommand implements Callable<Integer> {
                         leaf.setRequiresGradient(true);
                         leaves.add(leaf);
                     }
-                    long t0 = System.nanoTime();
+                    watch.start();
                     try (Autograd.Recording r = Autograd.record()) {
                         NDArray pooled = extractor.forward(leaves, roiArray);
                         JniUtils.backward((PtNDArray) pooled, (PtNDArray) upstream, false, false);
@@ -157,7 +161,7 @@ final class OpsBenchmarkCommand implements Callable<Integer> {
                     for (NDArray leaf : leaves) {
                         leaf.getGradient().get(0, 0, 0, 0).getFloat();
                     }
-                    return System.nanoTime() - t0;
+                    watch.stop();
                 }
             }));
         }
@@ -216,36 +220,63 @@ final class OpsBenchmarkCommand implements Callable<Integer> {
             NDArray boxArray = root.create(boxes, new Shape(n, 4));
             NDArray scoreArray = root.create(scores);
             NDArray classArray = root.create(classes);
-            out.add(time("NMS (device copy + host)", n + " boxes, IoU 0.7", () -> {
-                long t0 = System.nanoTime();
-                Nms.nms(boxArray, scoreArray, 0.7);
-                return System.nanoTime() - t0;
+            out.add(time("NMS (device copy + host)", n + " boxes, IoU " + iou, watch -> {
+                watch.start();
+                Nms.nms(boxArray, scoreArray, iou);
+                watch.stop();
             }));
-            out.add(time("batched NMS (device copy + host)", n + " boxes, 80 classes, IoU 0.5", () -> {
-                long t0 = System.nanoTime();
-                Nms.batched(boxArray, scoreArray, classArray, 0.5);
-                return System.nanoTime() - t0;
+            out.add(time("batched NMS (device copy + host)", n + " boxes, 80 classes, IoU " + iou, watch -> {
+                watch.start();
+                Nms.batched(boxArray, scoreArray, classArray, iou);
+                watch.stop();
             }));
         }
         return out;
     }
 
-    /** One run of a measurement: does its setup, then returns the nanoseconds of the measured part. */
+    /** One run of a measurement: does its setup, then brackets the measured part with the watch. */
     private interface Timed {
-        long run();
+        void run(Stopwatch watch);
+    }
+
+    /**
+     * Wall time and process CPU time (all threads) of the measured part; CPU time is the steadier figure on a
+     * shared machine.
+     */
+    private static final class Stopwatch {
+        private final com.sun.management.OperatingSystemMXBean os =
+                (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+        private long wall0;
+        private long cpu0;
+        long wall;
+        long cpu;
+
+        void start() {
+            wall0 = System.nanoTime();
+            cpu0 = os.getProcessCpuTime();
+        }
+
+        void stop() {
+            wall = System.nanoTime() - wall0;
+            cpu = os.getProcessCpuTime() - cpu0;
+        }
     }
 
     private Row time(String op, String setting, Timed body) {
+        Stopwatch watch = new Stopwatch();
         for (int i = 0; i < warmup; i++) {
-            body.run();
+            body.run(watch);
         }
         double[] ms = new double[repeat];
+        double cpu = 0;
         for (int i = 0; i < repeat; i++) {
-            ms[i] = body.run() / 1e6;
+            body.run(watch);
+            ms[i] = watch.wall / 1e6;
+            cpu += watch.cpu / 1e6;
         }
         Arrays.sort(ms);
         double median = repeat % 2 == 1 ? ms[repeat / 2] : (ms[repeat / 2 - 1] + ms[repeat / 2]) / 2;
-        return new Row(op, setting, median, ms[0]);
+        return new Row(op, setting, median, ms[0], cpu / repeat);
     }
 
     private void writeJson(List<Row> rows, Device dev, int height, int width) throws IOException {
@@ -257,6 +288,7 @@ final class OpsBenchmarkCommand implements Callable<Integer> {
         root.addProperty("image", height + "x" + width);
         root.addProperty("warmup", warmup);
         root.addProperty("repeat", repeat);
+        root.addProperty("nms_iou", iou);
         JsonArray results = new JsonArray();
         for (Row r : rows) {
             JsonObject o = new JsonObject();
@@ -264,6 +296,7 @@ final class OpsBenchmarkCommand implements Callable<Integer> {
             o.addProperty("setting", r.setting);
             o.addProperty("median_ms", r.medianMs);
             o.addProperty("min_ms", r.minMs);
+            o.addProperty("process_cpu_ms", r.cpuMs);
             results.add(o);
         }
         root.add("results", results);

@@ -116,7 +116,7 @@ public final class Nms {
      * Indices by descending score, equal scores by ascending index: PyTorch's stable descending sort (NaN first,
      * -0.0 equal to 0.0). One primitive sort of packed (score, index) keys.
      */
-    static int[] descendingOrder(float[] scores) {
+    private static int[] descendingOrder(float[] scores) {
         int n = scores.length;
         long[] keys = new long[n];
         for (int i = 0; i < n; i++) {

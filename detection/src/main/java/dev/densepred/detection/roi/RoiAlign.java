@@ -101,8 +101,12 @@ public final class RoiAlign {
             int height = Math.toIntExact(s.get(2));
             int width = Math.toIntExact(s.get(3));
             geometry.add(new SamplingMatrix.Level(batch, height, width, scales[l], offset));
-            // [B, C, H, W] -> [B, H, W, C] -> [B*H*W, C]: one pixel per row, as the sparse product reads it.
-            pixels.add(levels.get(l).transpose(0, 2, 3, 1).reshape((long) batch * height * width, channels));
+            // Per image [1, C, H, W] -> [1, H, W, C] -> [H*W, C], one pixel per row as the sparse product reads it: a
+            // view, so the only copy is the concatenation below (none for one image and one level).
+            NDList images = batch == 1 ? new NDList(levels.get(l)) : levels.get(l).split(batch, 0);
+            for (NDArray image : images) {
+                pixels.add(image.transpose(0, 2, 3, 1).reshape((long) height * width, channels));
+            }
             offset += (long) batch * height * width;
         }
         SamplingMatrix s = SamplingMatrix.build(rois, levelOf, geometry, config);

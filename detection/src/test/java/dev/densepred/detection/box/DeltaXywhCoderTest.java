@@ -15,8 +15,6 @@ import com.google.gson.JsonObject;
 
 import dev.densepred.detection.testing.Golden;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -42,18 +40,6 @@ import java.util.stream.Stream;
  * </ul>
  */
 class DeltaXywhCoderTest {
-
-    private static NDManager manager;
-
-    @BeforeAll
-    static void open() {
-        manager = NDManager.newBaseManager();
-    }
-
-    @AfterAll
-    static void close() {
-        manager.close();
-    }
 
     static Stream<Arguments> conventions() {
         List<Arguments> out = new ArrayList<>();
@@ -84,7 +70,7 @@ class DeltaXywhCoderTest {
     @MethodSource("conventions")
     void encodeMatches(String name, JsonObject c) {
         JsonObject e = c.getAsJsonObject("encode");
-        try (NDManager m = manager.newSubManager()) {
+        try (NDManager m = NDManager.newBaseManager()) {
             NDArray deltas = coder(c).encode(matrix(m, e.get("proposals")), matrix(m, e.get("gt_boxes")));
             Golden.assertClose(name + " encode", Golden.floats(e.get("deltas")), deltas.toFloatArray(), 1e-5, 1e-5);
         }
@@ -98,7 +84,7 @@ class DeltaXywhCoderTest {
         for (JsonElement r : d.getAsJsonArray("rows_where_symmetric_clip_differs")) {
             differs.add(r.getAsInt());
         }
-        try (NDManager m = manager.newSubManager()) {
+        try (NDManager m = NDManager.newBaseManager()) {
             float[] boxes = coder(c).decode(matrix(m, d.get("proposals")), matrix(m, d.get("deltas")), null).toFloatArray();
             Golden.assertClose(name + " decode vs boxes_symmetric_clip", Golden.floats(d.get("boxes_symmetric_clip")), boxes, 1e-4, 2e-6);
             float[] torchvision = Golden.floats(d.get("boxes"));
@@ -123,7 +109,7 @@ class DeltaXywhCoderTest {
     @MethodSource("conventions")
     void decodeOfEncodeReturnsTheGroundTruth(String name, JsonObject c) {
         JsonObject e = c.getAsJsonObject("encode");
-        try (NDManager m = manager.newSubManager()) {
+        try (NDManager m = NDManager.newBaseManager()) {
             DeltaXywhCoder coder = coder(c);
             NDArray proposals = matrix(m, e.get("proposals"));
             NDArray gt = matrix(m, e.get("gt_boxes"));
@@ -135,7 +121,7 @@ class DeltaXywhCoderTest {
 
     @Test
     void decodeClipsToTheImageAndHandlesPerClassDeltas() {
-        try (NDManager m = manager.newSubManager()) {
+        try (NDManager m = NDManager.newBaseManager()) {
             DeltaXywhCoder coder = new DeltaXywhCoder(DeltaXywhCoder.Config.defaults());
             NDArray rois = m.create(new float[] {10, 10, 30, 50}, new Shape(1, 4));
             // class 0: no change; class 1: shift right by one width and double the size
@@ -150,7 +136,7 @@ class DeltaXywhCoderTest {
 
     @Test
     void badDeltasAreRefused() {
-        try (NDManager m = manager.newSubManager()) {
+        try (NDManager m = NDManager.newBaseManager()) {
             DeltaXywhCoder coder = new DeltaXywhCoder(DeltaXywhCoder.Config.defaults());
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> coder.decode(m.zeros(new Shape(2, 4)), m.zeros(new Shape(2, 6)), null));

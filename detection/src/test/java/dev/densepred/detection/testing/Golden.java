@@ -7,6 +7,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 
+import dev.densepred.engine.io.SafeTensorsReader;
 import dev.densepred.engine.testing.Fixtures;
 
 import java.io.IOException;
@@ -15,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Pattern;
 
 /** Reading the {@code ops} golden files and comparing against them with failures that name case, index and tolerance. */
 public final class Golden {
@@ -24,6 +26,24 @@ public final class Golden {
     /** A file of the {@code ops} fixture folder. */
     public static Path ops(String file) {
         return Fixtures.dir("ops").resolve(file);
+    }
+
+    /** Names of the tensors in a safetensors fixture that match {@code pattern}, in file order; fails if none do. */
+    public static List<String> tensorNames(String file, Pattern pattern) {
+        List<String> out = new ArrayList<>();
+        try (SafeTensorsReader r = SafeTensorsReader.open(ops(file))) {
+            for (String name : r.tensors().keySet()) {
+                if (pattern.matcher(name).matches()) {
+                    out.add(name);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        if (out.isEmpty()) {
+            fail(file + " has no tensor matching " + pattern);
+        }
+        return out;
     }
 
     /** A JSON fixture's root object. */
