@@ -82,6 +82,26 @@ class RoiAlignTest {
     }
 
     @Test
+    void oneImageUsesTheSameRowsAsTheBatch() {
+        // One image is pooled from a strided view of the map (no copy): its RoIs must equal their rows of the batch.
+        try (NDManager m = manager.newSubManager()) {
+            float[] rois = golden.get("rois").toFloatArray();
+            List<Long> rows = new java.util.ArrayList<>();
+            for (int r = 0; r < rois.length / 5; r++) {
+                if (rois[5 * r] == 0f) {
+                    rows.add((long) r);
+                }
+            }
+            NDArray index = m.create(rows.stream().mapToLong(Long::longValue).toArray());
+            NDArray features = golden.get("features").get("0:1").duplicate();
+            features.attach(m);
+            NDArray out = new RoiAlign(new RoiAlign.Config(7, 0, true)).forward(features, golden.get("rois").get(index), scale);
+            Golden.assertClose("out_7_s0_aligned, image 0 alone", golden.get("out_7_s0_aligned").get(index).toFloatArray(), out.toFloatArray(),
+                    ATOL, RTOL);
+        }
+    }
+
+    @Test
     void gradientMatchesTorchvision() {
         try (NDManager m = manager.newSubManager()) {
             NDArray features = golden.get("features").duplicate();
