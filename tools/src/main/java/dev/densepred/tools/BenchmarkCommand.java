@@ -11,7 +11,10 @@ import picocli.CommandLine.Command;
         name = "benchmark",
         mixinStandardHelpOptions = true,
         description = "Measure speed and memory (subcommands below).",
-        subcommands = {BenchmarkDataCommand.class})
+        subcommands = {
+            BenchmarkDataCommand.class,
+            OpsBenchmarkCommand.class,
+        })
 final class BenchmarkCommand implements Runnable {
 
     @Override
