@@ -60,7 +60,9 @@ public final class Functional {
      */
     public static NDArray batchNorm(
             NDArray x, NDArray weight, NDArray bias, NDArray runningMean, NDArray runningVar, boolean training, double momentum, double eps) {
-        return JniUtils.batchNorm(pt(x), pt(weight), pt(bias), pt(runningMean), pt(runningVar), training, momentum, eps);
+        // JniUtils labels its arguments (gamma, beta, mean, var), but the native function takes the running
+        // statistics first, as torch's batch_norm does; the momentum is passed through unchanged.
+        return JniUtils.batchNorm(pt(x), pt(runningMean), pt(runningVar), pt(weight), pt(bias), training, momentum, eps);
     }
 
     /** Exact (erf) GELU, as {@code nn.GELU()}. */
