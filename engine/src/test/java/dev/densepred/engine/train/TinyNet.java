@@ -43,8 +43,8 @@ public final class TinyNet extends Module {
         NDArray y = stem.forward(x);
         y = bn != null ? bn.forward(y) : ln.forwardNchw(y);
         y = Functional.relu(y);
-        // [N, 8, H, W] * [1, 8, 1, 1]
-        y = dw.forward(y).mul(gamma.array().reshape(1, 8, 1, 1));
+        // [N, 8, H, W] -> [N, H, W, 8] * gamma -> [N, 8, H, W]; the activation goes first so results stay in its scope
+        y = dw.forward(y).transpose(0, 2, 3, 1).mul(gamma.array()).transpose(0, 3, 1, 2);
         y = Functional.relu(y);
         y = Functional.adaptiveAvgPool2d(y, 1, 1).reshape(-1, 8);
         return head.forward(y);
