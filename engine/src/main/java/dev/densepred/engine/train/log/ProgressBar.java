@@ -11,6 +11,7 @@ import java.util.function.LongSupplier;
 public final class ProgressBar implements AutoCloseable {
 
     private static final int WIDTH = 30;
+    private static final long REDRAW_NANOS = 100_000_000L;
 
     private final String title;
     private final long total;
@@ -19,7 +20,7 @@ public final class ProgressBar implements AutoCloseable {
     private final LongSupplier clock;
     private final long start;
     private long done;
-    private long lastDraw = Long.MIN_VALUE;
+    private long lastDraw;
     private long lastTenth;
 
     /** A bar on {@code out}, drawn in place when {@code out} is the terminal. */
@@ -34,6 +35,7 @@ public final class ProgressBar implements AutoCloseable {
         this.tty = tty;
         this.clock = clock;
         this.start = clock.getAsLong();
+        this.lastDraw = start - REDRAW_NANOS;
     }
 
     /** One more item done. */
@@ -46,7 +48,7 @@ public final class ProgressBar implements AutoCloseable {
         done += n;
         long now = clock.getAsLong();
         if (tty) {
-            if (now - lastDraw >= 100_000_000L) {
+            if (now - lastDraw >= REDRAW_NANOS) {
                 out.print("\r" + line(now));
                 out.flush();
                 lastDraw = now;
