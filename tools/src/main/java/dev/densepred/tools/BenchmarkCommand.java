@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
         name = "benchmark",
         mixinStandardHelpOptions = true,
         description = "Measure speed and memory (subcommands below).",
-        subcommands = {})
+        subcommands = {TrainStepBenchmark.class})
 final class BenchmarkCommand implements Runnable {
 
     @Override

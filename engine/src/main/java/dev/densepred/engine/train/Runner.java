@@ -149,7 +149,6 @@ public final class Runner<B, T extends TrainTask<B>> implements AutoCloseable {
     private final long maxIters;
     private final long seed;
     private final DataParallel<B, T> parallel;
-    private final NDManager stateManager;
     private final MixedPrecision precision;
     private final ParamGroups groups;
     private final AdamW adamw;
@@ -194,7 +193,8 @@ public final class Runner<B, T extends TrainTask<B>> implements AutoCloseable {
         this.parallel = new DataParallel<>(devices, b.tasks);
         try {
             Module model = parallel.replica(0).task().model();
-            this.stateManager = parallel.replica(0).root().newSubManager();
+            // master weights and optimizer state: long-lived, beside the model on the first device
+            NDManager stateManager = parallel.replica(0).root().newSubManager();
             boolean fp16 = config.fp16().enabled();
             this.precision = new MixedPrecision(model, fp16, stateManager);
             for (int r = 0; r < replicas; r++) {
@@ -247,7 +247,16 @@ public final class Runner<B, T extends TrainTask<B>> implements AutoCloseable {
             store.verify(e);
             return e;
         }
-        return b.resume ? store.latestValid(notes::add).orElse(null) : null;
+        if (b.resume) {
+            return store.latestValid(notes::add).orElse(null);
+        }
+        List<CheckpointStore.Entry> earlier = store.list();
+        if (!earlier.isEmpty()) {
+            // a fresh run here would mix its checkpoints with the earlier run's, and a later resume could pick theirs
+            throw new IllegalStateException(workDir + " holds checkpoints of an earlier run (up to iteration "
+                    + earlier.get(earlier.size() - 1).meta().iteration() + "): resume it (--resume) or use another work directory");
+        }
+        return null;
     }
 
     private void restore(CheckpointStore.Entry e) throws IOException {
@@ -299,11 +308,6 @@ public final class Runner<B, T extends TrainTask<B>> implements AutoCloseable {
     /** The optimizer's parameter groups. */
     public List<ParamGroup> paramGroups() {
         return groups.groups();
-    }
-
-    /** The manager holding master weights and optimizer state (for memory checks). */
-    NDManager stateManager() {
-        return stateManager;
     }
 
     /** Trains to the end; throws {@link TrainingDivergedException} when a loss or the gradients diverge. */

@@ -77,6 +77,9 @@ class RunnerTest {
             assertEquals(3, r.iteration(), "resumed from the checkpoint of iteration 3");
             r.train();
         }
+        IllegalStateException fresh = assertThrows(IllegalStateException.class,
+                () -> runner(cfg, split, new TinySource(5, 4), TinyNet.Norm.BATCH, 0.2, TinyTask.Faults.NONE, false));
+        assertTrue(fresh.getMessage().contains("earlier run") && fresh.getMessage().contains("--resume"), fresh.getMessage());
         List<JsonObject> expected = Runs.scalars(straight, "train");
         List<JsonObject> actual = Runs.scalars(split, "train");
         assertEquals(8, expected.size());
