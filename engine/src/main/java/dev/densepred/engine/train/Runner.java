@@ -386,7 +386,7 @@ public final class Runner<B, T extends TrainTask<B>> implements AutoCloseable {
         Engine.getInstance().setRandomSeed(intSeed(mix(seed, it)));
         double scale = scaler.scale();
         Map<String, Double> sums = new LinkedHashMap<>();
-        List<String> seen = new ArrayList<>();
+        List<DataParallel.LossValues> seen = new ArrayList<>();
         boolean nanLoss = false;
         boolean infLoss = false;
         for (int micro = 0; micro < accumulation; micro++) {
@@ -403,9 +403,8 @@ public final class Runner<B, T extends TrainTask<B>> implements AutoCloseable {
             int m = micro;
             List<DataParallel.LossValues> values = parallel.forwardBackward(batch, scale / accumulation,
                     (r, device, scope) -> new StepContext(scope, device, precision.inputType(), it, (int) epoch, r, mix(seed, it, m, r)));
-            for (int r = 0; r < values.size(); r++) {
-                DataParallel.LossValues v = values.get(r);
-                StringBuilder sb = new StringBuilder();
+            seen.addAll(values);
+            for (DataParallel.LossValues v : values) {
                 for (int i = 0; i < v.values().length; i++) {
                     float x = v.values()[i];
                     String name = v.names().get(i);
@@ -415,9 +414,7 @@ public final class Runner<B, T extends TrainTask<B>> implements AutoCloseable {
                         nanLoss |= Float.isNaN(x);
                         infLoss |= Float.isInfinite(x);
                     }
-                    sb.append(i == 0 ? "" : ", ").append(v.names().get(i)).append('=').append(x);
                 }
-                seen.add("replica " + r + " micro-batch " + micro + ": " + sb);
             }
         }
         double gradNorm;
@@ -452,8 +449,17 @@ public final class Runner<B, T extends TrainTask<B>> implements AutoCloseable {
                 (System.nanoTime() - t0) / 1e9, dataNanos / 1e9));
     }
 
-    private TrainingDivergedException diverged(long it, String what, List<String> losses, double gradNorm) {
-        String last = "none";
+    /** The error for a diverged step; {@code losses} holds every micro-batch's values, replica by replica. */
+    private TrainingDivergedException diverged(long it, String what, List<DataParallel.LossValues> losses, double gradNorm) {
+        StringBuilder values = new StringBuilder();
+        for (int k = 0; k < losses.size(); k++) {
+            DataParallel.LossValues v = losses.get(k);
+            values.append(k == 0 ? "" : "; ").append("micro-batch ").append(k / replicas).append(" replica ").append(k % replicas).append(':');
+            for (int i = 0; i < v.values().length; i++) {
+                values.append(i == 0 ? " " : ", ").append(v.names().get(i)).append('=').append(v.values()[i]);
+            }
+        }
+        String last;
         try {
             last = store.list().stream().reduce((a, b) -> b).map(e -> e.json().getFileName() + " (iteration "
                     + e.meta().iteration() + ")").orElse("none");
@@ -461,8 +467,7 @@ public final class Runner<B, T extends TrainTask<B>> implements AutoCloseable {
             last = "unknown (" + e.getMessage() + ")";
         }
         String msg = "training stopped at iteration " + it + " (epoch " + (it / iterationsPerEpoch) + "): " + what + "; losses: "
-                + String.join("; ", losses) + "; grad_norm=" + gradNorm + ". Nothing was saved for this iteration; the last checkpoint is "
-                + last;
+                + values + "; grad_norm=" + gradNorm + ". Nothing was saved for this iteration; the last checkpoint is " + last;
         logger.info("error: " + msg);
         return new TrainingDivergedException(it, msg);
     }
