@@ -300,16 +300,6 @@ public final class Runner<B, T extends TrainTask<B>> implements AutoCloseable {
         return iteration;
     }
 
-    /** Optimizer steps of the whole run. */
-    public long maxIters() {
-        return maxIters;
-    }
-
-    /** The optimizer's parameter groups. */
-    public List<ParamGroup> paramGroups() {
-        return groups.groups();
-    }
-
     /** Trains to the end; throws {@link TrainingDivergedException} when a loss or the gradients diverge. */
     public Result train() throws IOException {
         Files.createDirectories(workDir);

@@ -13,6 +13,7 @@ import com.google.gson.JsonObject;
 
 import dev.densepred.engine.io.SafeTensorsReader;
 import dev.densepred.engine.runtime.Scope;
+import dev.densepred.engine.train.checkpoint.CheckpointMeta;
 import dev.densepred.engine.train.checkpoint.CheckpointStore;
 
 import org.junit.jupiter.api.Test;
@@ -283,5 +284,15 @@ class RunnerTest {
         assertEquals(4, val.size());
         assertEquals(6, val.get(1).get("iter").getAsInt());
         assertTrue(Files.readString(dir.resolve("config.json")).contains("\"save_best\": \"val/err\""));
+        // an explicit checkpoint: the last epoch again, the interrupted evaluation of epoch 3 first, the best kept
+        try (var r = Runner.<TinyBatch, TinyTask>builder(cfg, dir, m -> new TinyTask(m, TinyNet.Norm.BATCH), new TinySource(3, 4))
+                .console(null).evaluator((task, ctx) -> Map.of("val/err", err[(int) ctx.epoch() - 1]))
+                .resumeFrom(dir.resolve("epoch_3.json")).build()) {
+            assertEquals(9, r.iteration());
+            result = r.train();
+        }
+        assertEquals(12, result.iterations());
+        assertEquals(new CheckpointMeta.Best("val/err", 0.3, 6), result.best());
+        assertEquals(List.of(9, 12), Runs.scalars(dir, "val").subList(4, 6).stream().map(o -> o.get("iter").getAsInt()).toList());
     }
 }

@@ -62,11 +62,6 @@ public final class ProgressBar implements AutoCloseable {
         }
     }
 
-    /** Items done so far. */
-    public long done() {
-        return done;
-    }
-
     /** Prints the final state. */
     @Override
     public void close() {

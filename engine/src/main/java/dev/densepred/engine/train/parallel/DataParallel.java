@@ -40,8 +40,14 @@ import java.util.concurrent.Future;
  */
 public final class DataParallel<B, T extends TrainTask<B>> implements AutoCloseable {
 
-    /** One replica: its task (with model), device and managers. */
-    public record Replica<T>(T task, Device device, NDManager root, NDManager modelManager) {}
+    /**
+     * One replica.
+     *
+     * @param task its task, whose model lives in a child of {@code root}
+     * @param device its device
+     * @param root its manager on the device, parent of the model's and of every step's
+     */
+    public record Replica<T>(T task, Device device, NDManager root) {}
 
     /**
      * The host copies of one replica's losses for one micro-batch, in the order the task added them.
@@ -59,8 +65,7 @@ public final class DataParallel<B, T extends TrainTask<B>> implements AutoClosea
         try {
             for (Device d : devices) {
                 NDManager root = NDManager.newBaseManager(d);
-                NDManager models = root.newSubManager();
-                replicas.add(new Replica<>(factory.create(models), d, root, models));
+                replicas.add(new Replica<>(factory.create(root.newSubManager()), d, root));
             }
         } catch (RuntimeException e) {
             replicas.forEach(r -> r.root().close());
