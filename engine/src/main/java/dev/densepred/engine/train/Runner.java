@@ -369,6 +369,7 @@ public final class Runner<B, T extends TrainTask<B>> implements AutoCloseable {
         }
     }
 
+    @SuppressWarnings("try") // the resource is a guard: grad mode or precision, restored on close
     private void step(BatchIterator<B> batches, long epoch) {
         long t0 = System.nanoTime();
         long dataNanos = 0;
@@ -477,6 +478,7 @@ public final class Runner<B, T extends TrainTask<B>> implements AutoCloseable {
         return it >= loop.valBegin() && (it % loop.valInterval() == 0 || it == maxIters);
     }
 
+    @SuppressWarnings("try") // the resource is a guard: grad mode or precision, restored on close
     private Map<String, Double> evaluate() {
         T task = parallel.replica(0).task();
         Module model = task.model();

@@ -17,6 +17,7 @@ public final class TensorCopy {
     private TensorCopy() {}
 
     /** Copies {@code src} into {@code dst}; the shapes must be equal, dtypes and devices may differ. */
+    @SuppressWarnings("try") // the resource is a guard: grad mode or precision, restored on close
     public static void copyInto(NDArray dst, NDArray src) {
         Shape shape = dst.getShape();
         if (!shape.equals(src.getShape())) {

@@ -118,6 +118,7 @@ public final class DataParallel<B, T extends TrainTask<B>> implements AutoClosea
         StepContext create(int replica, Device device, NDManager scope);
     }
 
+    @SuppressWarnings("try") // the resource is a guard: grad mode or precision, restored on close
     private LossValues run(int r, B batch, double lossFactor, ContextFactory context) {
         Replica<T> rep = replicas.get(r);
         try (Scope scope = Scope.open(rep.root()); Autograd.Recording rec = Autograd.record()) {
@@ -152,6 +153,7 @@ public final class DataParallel<B, T extends TrainTask<B>> implements AutoClosea
      * {@code factor} (1 / (replicas x loss scale): mean and unscale), in {@code scope}; null for a parameter that no
      * replica computed a gradient for. With one float32 replica and factor 1 this is the gradient itself, uncopied.
      */
+    @SuppressWarnings("try") // the resource is a guard: grad mode or precision, restored on close
     public List<NDArray> gradients(NDManager scope, List<String> names, double factor) {
         List<Map<String, Parameter>> params = new ArrayList<>();
         for (Replica<T> r : replicas) {

@@ -26,6 +26,7 @@ import java.util.Map;
 class MixedPrecisionTest {
 
     @Test
+    @SuppressWarnings("try") // the resource is a guard: grad mode or precision, restored on close
     void weightsBecomeHalfLeavesNormsAndBuffersStayFloatMastersKeepTheValues() {
         try (NDManager models = NDManager.newBaseManager(); NDManager state = models.newSubManager()) {
             TinyNet net = new TinyNet(TinyNet.Norm.BATCH);
