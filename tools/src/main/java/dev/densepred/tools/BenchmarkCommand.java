@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
         subcommands = {
             BenchmarkDataCommand.class,
             OpsBenchmarkCommand.class,
+            TrainStepBenchmark.class,
         })
 final class BenchmarkCommand implements Runnable {
 

@@ -1,0 +1,93 @@
+package dev.densepred.engine.train;
+
+import static org.junit.jupiter.api.Assertions.assertAll;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+
+import dev.densepred.engine.config.Config;
+import dev.densepred.engine.config.ConfigException;
+import dev.densepred.engine.config.ConfigLoader;
+import dev.densepred.engine.train.checkpoint.CheckpointHook;
+import dev.densepred.engine.train.schedule.LrSchedule;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** Binding the training sections: mmengine key names, defaults, errors with file and key, and the shipped schedules. */
+class TrainingConfigTest {
+
+    @Test
+    void bindsTheTrainingSectionsOfAFullConfigWithDefaults() {
+        TrainingConfig c = Runs.config("{\"model\":{\"type\":\"MaskRcnn\"},\"train_dataloader\":{\"batch_size\":2},"
+                + "\"train_cfg\":{\"by_epoch\":false,\"max_iters\":160000,\"val_interval\":16000},"
+                + "\"optim_wrapper\":{\"optimizer\":{\"type\":\"AdamW\",\"lr\":6e-5,\"weight_decay\":0.01},"
+                + "  \"paramwise_cfg\":{\"custom_keys\":{\"backbone\":{\"lr_mult\":0.1}}},\"clip_grad\":{\"max_norm\":35}},"
+                + "\"fp16\":{\"enabled\":true,\"loss_scale\":512},\"devices\":[\"cpu\"]}");
+        assertAll(
+                () -> assertEquals(160000, c.trainCfg().maxIters()),
+                () -> assertEquals(6e-5, c.optimWrapper().optimizer().lr()),
+                () -> assertEquals(0.9, c.optimWrapper().optimizer().betas()[0], "torch default"),
+                () -> assertEquals(0.1, c.optimWrapper().paramwiseCfg().customKeys().get("backbone").lrMult()),
+                () -> assertEquals(1.0, c.optimWrapper().paramwiseCfg().customKeys().get("backbone").decayMult(), "custom key default"),
+                () -> assertEquals(2, c.optimWrapper().clipGrad().normType(), "torch default norm type"),
+                () -> assertEquals(512.0, c.fp16().staticScale()),
+                () -> assertEquals(2000, c.fp16().growthInterval()),
+                () -> assertEquals(50, c.defaultHooks().logger().interval()),
+                () -> assertEquals(CheckpointHook.Rule.GREATER, c.defaultHooks().checkpoint().rule()),
+                () -> assertNull(c.defaultHooks().checkpoint().saveBest()),
+                () -> assertTrue(c.paramScheduler().isEmpty()));
+        TrainingConfig again = TrainingConfig.from(Config.of(c.toJson().getAsJsonObject(), "dump.json"));
+        assertEquals(c.toJson(), again.toJson(), "the dump binds back to the same settings");
+    }
+
+    @Test
+    void errorsNameTheFileTheKeyAndTheFix() {
+        ConfigException typo = assertThrows(ConfigException.class,
+                () -> Runs.config("{\"optim_wrapper\":{\"optimizer\":{\"type\":\"AdamW\",\"weight_decy\":0.05}}}"));
+        assertTrue(typo.getMessage().contains("test.json") && typo.getMessage().contains("optim_wrapper.optimizer.weight_decy")
+                && typo.getMessage().contains("weight_decay"), typo.getMessage());
+        ConfigException amp = assertThrows(ConfigException.class, () -> Runs.config("{\"optim_wrapper\":{\"type\":\"AmpOptimWrapper\"}}"));
+        assertTrue(amp.getMessage().contains("fp16.enabled"), amp.getMessage());
+        ConfigException sgd = assertThrows(ConfigException.class, () -> Runs.config("{\"optim_wrapper\":{\"optimizer\":{\"type\":\"SGD\"}}}"));
+        assertTrue(sgd.getMessage().contains("optim_wrapper.optimizer") && sgd.getMessage().contains("AdamW"), sgd.getMessage());
+        ConfigException loop = assertThrows(ConfigException.class, () -> Runs.config("{\"train_cfg\":{\"by_epoch\":false}}"));
+        assertTrue(loop.getMessage().contains("max_iters"), loop.getMessage());
+    }
+
+    /** The shipped recipes bind, and their schedules give the published values at the boundaries. */
+    @Test
+    void shippedSchedulesBindAndScheduleAsPublished(@TempDir Path tmp) throws Exception {
+        Path dir = Path.of("").toAbsolutePath();
+        while (!Files.isDirectory(dir.resolve("configs/_base_/schedules"))) {
+            dir = dir.getParent();
+        }
+        Path schedules = dir.resolve("configs/_base_/schedules");
+        TrainingConfig det = TrainingConfig.from(ConfigLoader.load(schedules.resolve("adamw_1x.json")));
+        LrSchedule s1x = LrSchedule.build(det.paramScheduler(), true, 7330);
+        TrainingConfig seg = TrainingConfig.from(ConfigLoader.load(schedules.resolve("adamw_160k.json")));
+        LrSchedule s160k = LrSchedule.build(seg.paramScheduler(), false, 1);
+        assertAll(
+                () -> assertEquals(1e-7, s1x.lr(1e-4, 0), 1e-20),
+                () -> assertEquals(1e-4, s1x.lr(1e-4, 999), 1e-18),
+                () -> assertEquals(1e-5, s1x.lr(1e-4, 8 * 7330), 1e-19),
+                () -> assertEquals(1e-6, s1x.lr(1e-4, 11 * 7330), 1e-20),
+                () -> assertEquals(6e-5 * 1e-6, s160k.lr(6e-5, 0), 1e-22),
+                () -> assertEquals(6e-5, s160k.lr(6e-5, 1500), 1e-18),
+                () -> assertEquals(6e-5 * (158499.0 - 78500) / 158499, s160k.lr(6e-5, 80000), 1e-18),
+                () -> assertEquals("coco/bbox_mAP", det.defaultHooks().checkpoint().saveBest()),
+                () -> assertEquals(16000, seg.defaultHooks().checkpoint().interval()));
+        JsonObject leaf = JsonParser.parseString("{\"_base_\":[\"" + schedules.resolve("adamw_1x.json") + "\"],\"fp16\":{\"enabled\":true}}")
+                .getAsJsonObject();
+        Path leafFile = tmp.resolve("leaf.json");
+        Files.writeString(leafFile, leaf.toString());
+        assertTrue(TrainingConfig.from(ConfigLoader.load(leafFile)).fp16().enabled(), "one line turns on mixed precision");
+    }
+}
