@@ -302,16 +302,19 @@ public final class PrefetchLoader<R, S> implements BatchSource<LoadedBatch<S>> {
                 lock.unlock();
             }
             long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(JOIN_MILLIS);
-            boolean interrupted = false;
+            // An interrupted consumer still waits for the workers: clear the flag for the joins, restore it after.
+            boolean interrupted = Thread.interrupted();
             for (Thread t : threads) {
                 if (t == Thread.currentThread()) {
                     continue;
                 }
-                long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-                try {
-                    t.join(Math.max(1, left));
-                } catch (InterruptedException e) {
-                    interrupted = true;
+                long left;
+                while (t.isAlive() && (left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())) > 0) {
+                    try {
+                        t.join(left);
+                    } catch (InterruptedException e) {
+                        interrupted = true;
+                    }
                 }
             }
             if (interrupted) {
