@@ -44,15 +44,21 @@ public final class PolygonMask {
 
     /** Why {@code xy} is not a valid polygon, or {@code null} when it is. */
     public static String defect(double[] xy) {
-        if (xy.length % 2 != 0) {
-            return "odd number of coordinates (" + xy.length + ")";
+        return defect(xy, 0, xy.length);
+    }
+
+    /** Why the polygon {@code xy[from, to)} is not valid, or {@code null} when it is. */
+    public static String defect(double[] xy, int from, int to) {
+        int n = to - from;
+        if (n % 2 != 0) {
+            return "odd number of coordinates (" + n + ")";
         }
-        if (xy.length < 6) {
-            return "only " + xy.length + " coordinates, a polygon needs at least 6 (3 points)";
+        if (n < 6) {
+            return "only " + n + " coordinates, a polygon needs at least 6 (3 points)";
         }
-        for (int j = 0; j < xy.length; j++) {
+        for (int j = from; j < to; j++) {
             if (!Double.isFinite(xy[j])) {
-                return "coordinate #" + j + " is " + xy[j];
+                return "coordinate #" + (j - from) + " is " + xy[j];
             }
         }
         return null;

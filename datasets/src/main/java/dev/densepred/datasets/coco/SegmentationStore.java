@@ -1,0 +1,426 @@
+package dev.densepred.datasets.coco;
+
+import com.google.gson.stream.JsonReader;
+import com.google.gson.stream.JsonToken;
+import com.google.gson.stream.JsonWriter;
+
+import dev.densepred.datasets.mask.PolygonMask;
+import dev.densepred.datasets.mask.RleMask;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * COCO {@code segmentation} values kept as they are until needed, packed in one byte array: polygons, uncompressed
+ * RLE ({@code {"size": [h, w], "counts": [...]}}) and compressed RLE ({@code "counts": "<string>"}). An entry is
+ * addressed by the offset {@link #read} or an {@code append} method returned.
+ *
+ * <p>Polygon coordinates must come back as the exact doubles JSON gave (rasterisation rounds {@code 5 * x + 0.5},
+ * so float32 would move pixels). Coordinates with at most two decimals (all of COCO's) are stored as varint deltas
+ * of hundredths, about 2 bytes each, and decoded as {@code k / 100.0}, which is the same correctly rounded double
+ * the parser produced; any other value is stored as its 8 raw bytes. Uncompressed counts are varints; compressed
+ * strings are their ASCII bytes.
+ *
+ * <p>Appending is single-threaded; reading is safe from many threads once loading is done.
+ */
+public final class SegmentationStore {
+
+    /** The three COCO forms of a segmentation. */
+    public enum Kind {
+        /** A list of polygons {@code [[x0, y0, ...], ...]}. */
+        POLYGONS,
+        /** {@code {"size": [h, w], "counts": [int, ...]}}, as COCO stores crowd regions. */
+        RLE,
+        /** {@code {"size": [h, w], "counts": "<string>"}}, as results files store masks. */
+        COMPRESSED_RLE
+    }
+
+    private static final Kind[] KINDS = Kind.values();
+    private static final long RAW_DOUBLE_TAG = 1;
+    private static final long MAX_CENTI = 1L << 52;
+
+    private byte[] heap = new byte[1 << 12];
+    private int size;
+
+    // Scratch for parsing one value, reused.
+    private double[] coords = new double[256];
+    private int[] polyLengths = new int[8];
+    private long[] rleCounts = new long[256];
+
+    /** Bytes in use. */
+    public long byteSize() {
+        return size;
+    }
+
+    /** Releases the unused tail of the growth buffer once loading is done. */
+    public void trim() {
+        heap = Arrays.copyOf(heap, size);
+    }
+
+    /**
+     * Reads one segmentation value (polygon list or RLE object) and appends it.
+     *
+     * @return the entry's offset
+     * @throws IllegalArgumentException naming the defect when the value is well-formed JSON but not a valid
+     *     segmentation (the value has then been consumed, so the caller can go on reading to name the record)
+     * @throws IllegalStateException or {@link IOException} when the JSON itself does not have the expected shape
+     */
+    public int read(JsonReader r) throws IOException {
+        JsonToken t = r.peek();
+        if (t == JsonToken.BEGIN_ARRAY) {
+            return readPolygons(r);
+        }
+        if (t == JsonToken.BEGIN_OBJECT) {
+            return readRle(r);
+        }
+        r.skipValue();
+        throw new IllegalArgumentException("segmentation: expected a polygon list or an RLE object, found " + t);
+    }
+
+    private int readPolygons(JsonReader r) throws IOException {
+        int n = 0;
+        int polys = 0;
+        r.beginArray();
+        while (r.hasNext()) {
+            r.beginArray();
+            int start = n;
+            while (r.hasNext()) {
+                if (n == coords.length) {
+                    coords = Arrays.copyOf(coords, n * 2);
+                }
+                coords[n++] = r.nextDouble();
+            }
+            r.endArray();
+            if (polys == polyLengths.length) {
+                polyLengths = Arrays.copyOf(polyLengths, polys * 2);
+            }
+            polyLengths[polys++] = n - start;
+        }
+        r.endArray();
+        if (polys == 0) {
+            throw new IllegalArgumentException("segmentation: empty polygon list");
+        }
+        int at = 0;
+        for (int p = 0; p < polys; p++) {
+            String defect = PolygonMask.defect(coords, at, at + polyLengths[p]);
+            if (defect != null) {
+                throw new IllegalArgumentException("segmentation: polygon #" + p + ": " + defect);
+            }
+            at += polyLengths[p];
+        }
+        return appendPolygons(coords, polyLengths, polys);
+    }
+
+    private int readRle(JsonReader r) throws IOException {
+        long h = -1;
+        long w = -1;
+        int sizeLen = -1;
+        String counts = null;
+        int nCounts = -1;
+        r.beginObject();
+        while (r.hasNext()) {
+            switch (r.nextName()) {
+                case "size" -> {
+                    r.beginArray();
+                    sizeLen = 0;
+                    while (r.hasNext()) {
+                        long v = r.nextLong();
+                        if (sizeLen == 0) {
+                            h = v;
+                        } else if (sizeLen == 1) {
+                            w = v;
+                        }
+                        sizeLen++;
+                    }
+                    r.endArray();
+                }
+                case "counts" -> {
+                    if (r.peek() == JsonToken.STRING) {
+                        counts = r.nextString();
+                        nCounts = -1;
+                    } else {
+                        counts = null;
+                        nCounts = 0;
+                        r.beginArray();
+                        while (r.hasNext()) {
+                            if (nCounts == rleCounts.length) {
+                                rleCounts = Arrays.copyOf(rleCounts, nCounts * 2);
+                            }
+                            rleCounts[nCounts++] = r.nextLong();
+                        }
+                        r.endArray();
+                    }
+                }
+                default -> r.skipValue();
+            }
+        }
+        r.endObject();
+        if (sizeLen != 2) {
+            throw new IllegalArgumentException("segmentation: RLE needs \"size\": [h, w], found "
+                    + (sizeLen < 0 ? "no size" : sizeLen + " values"));
+        }
+        if (h < 0 || w < 0 || h * w > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("segmentation: RLE size [" + h + ", " + w + "] is negative or too large");
+        }
+        if (counts == null && nCounts < 0) {
+            throw new IllegalArgumentException("segmentation: RLE has no \"counts\"");
+        }
+        if (counts != null) {
+            byte[] s = counts.getBytes(StandardCharsets.ISO_8859_1);
+            try {
+                RleMask.fromCompressed((int) h, (int) w, s, 0, s.length);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("segmentation: " + e.getMessage(), e);
+            }
+            return appendCompressed((int) h, (int) w, s, 0, s.length);
+        }
+        long sum = 0;
+        for (int i = 0; i < nCounts; i++) {
+            if (rleCounts[i] < 0) {
+                throw new IllegalArgumentException("segmentation: RLE count #" + i + " is negative (" + rleCounts[i] + ")");
+            }
+            sum += rleCounts[i];
+        }
+        if (sum != h * w) {
+            throw new IllegalArgumentException("segmentation: RLE counts sum to " + sum + ", expected h*w = " + h + "*" + w
+                    + " = " + h * w);
+        }
+        int at = begin(Kind.RLE);
+        putVarint(h);
+        putVarint(w);
+        putVarint(nCounts);
+        for (int i = 0; i < nCounts; i++) {
+            putVarint(rleCounts[i]);
+        }
+        return at;
+    }
+
+    /** Appends validated polygons. */
+    public int appendPolygons(PolygonMask polygons) {
+        int total = 0;
+        int[] lengths = new int[polygons.size()];
+        List<double[]> ps = new ArrayList<>(polygons.size());
+        for (int p = 0; p < lengths.length; p++) {
+            double[] xy = polygons.polygon(p);
+            ps.add(xy);
+            lengths[p] = xy.length;
+            total += xy.length;
+        }
+        double[] flat = new double[total];
+        int at = 0;
+        for (double[] xy : ps) {
+            System.arraycopy(xy, 0, flat, at, xy.length);
+            at += xy.length;
+        }
+        return appendPolygons(flat, lengths, lengths.length);
+    }
+
+    /** Appends a mask in its compressed form. */
+    public int appendRle(RleMask mask) {
+        byte[] s = mask.toCompressedBytes();
+        return appendCompressed(mask.height(), mask.width(), s, 0, s.length);
+    }
+
+    private int appendPolygons(double[] xy, int[] lengths, int polys) {
+        int at = begin(Kind.POLYGONS);
+        putVarint(polys);
+        int i = 0;
+        for (int p = 0; p < polys; p++) {
+            putVarint(lengths[p]);
+            long prev = 0;
+            for (int end = i + lengths[p]; i < end; i++) {
+                double v = xy[i];
+                long k = Math.round(v * 100);
+                if (Math.abs(k) < MAX_CENTI && k / 100.0 == v) {
+                    putVarint(zigzag(k - prev) << 1);
+                    prev = k;
+                } else {
+                    putVarint(RAW_DOUBLE_TAG);
+                    putLong(Double.doubleToRawLongBits(v));
+                }
+            }
+        }
+        return at;
+    }
+
+    private int appendCompressed(int h, int w, byte[] s, int from, int to) {
+        int at = begin(Kind.COMPRESSED_RLE);
+        putVarint(h);
+        putVarint(w);
+        putVarint(to - from);
+        ensure(to - from);
+        System.arraycopy(s, from, heap, size, to - from);
+        size += to - from;
+        return at;
+    }
+
+    /** The form of the entry at {@code offset}. */
+    public Kind kind(int offset) {
+        return KINDS[heap[offset]];
+    }
+
+    /** The polygons of a {@link Kind#POLYGONS} entry. */
+    public PolygonMask polygons(int offset) {
+        Cursor c = new Cursor(offset, Kind.POLYGONS);
+        int polys = (int) c.varint();
+        List<double[]> out = new ArrayList<>(polys);
+        for (int p = 0; p < polys; p++) {
+            double[] xy = new double[(int) c.varint()];
+            long prev = 0;
+            for (int j = 0; j < xy.length; j++) {
+                long u = c.varint();
+                if (u == RAW_DOUBLE_TAG) {
+                    xy[j] = Double.longBitsToDouble(c.rawLong());
+                } else {
+                    prev += unzigzag(u >>> 1);
+                    xy[j] = prev / 100.0;
+                }
+            }
+            out.add(xy);
+        }
+        return PolygonMask.of(out);
+    }
+
+    /** {@code [h, w]} of an RLE entry (either form). */
+    public int[] rleSize(int offset) {
+        Cursor c = new Cursor(offset, null);
+        if (c.kind == Kind.POLYGONS) {
+            throw new IllegalStateException("segmentation at " + offset + " is a polygon list, not an RLE");
+        }
+        return new int[] {(int) c.varint(), (int) c.varint()};
+    }
+
+    /**
+     * pycocotools' {@code annToRLE}: polygons are rasterised in an {@code h x w} image and merged; an RLE keeps its
+     * own size.
+     */
+    public RleMask toRle(int offset, int h, int w) {
+        Kind kind = kind(offset);
+        if (kind == Kind.POLYGONS) {
+            return polygons(offset).toRle(h, w);
+        }
+        Cursor c = new Cursor(offset, kind);
+        int rh = (int) c.varint();
+        int rw = (int) c.varint();
+        int n = (int) c.varint();
+        if (kind == Kind.COMPRESSED_RLE) {
+            return RleMask.fromCompressed(rh, rw, heap, c.pos, c.pos + n);
+        }
+        int[] counts = new int[n];
+        for (int i = 0; i < n; i++) {
+            counts[i] = (int) c.varint();
+        }
+        return RleMask.of(rh, rw, counts);
+    }
+
+    /** Writes the entry back as COCO JSON, in the form it was read or appended in. */
+    public void writeJson(int offset, JsonWriter out) throws IOException {
+        Kind kind = kind(offset);
+        if (kind == Kind.POLYGONS) {
+            PolygonMask p = polygons(offset);
+            out.beginArray();
+            for (int i = 0; i < p.size(); i++) {
+                out.beginArray();
+                for (double v : p.polygon(i)) {
+                    out.value(v);
+                }
+                out.endArray();
+            }
+            out.endArray();
+            return;
+        }
+        Cursor c = new Cursor(offset, kind);
+        out.beginObject();
+        out.name("size").beginArray().value(c.varint()).value(c.varint()).endArray();
+        int n = (int) c.varint();
+        out.name("counts");
+        if (kind == Kind.COMPRESSED_RLE) {
+            out.value(new String(heap, c.pos, n, StandardCharsets.ISO_8859_1));
+        } else {
+            out.beginArray();
+            for (int i = 0; i < n; i++) {
+                out.value(c.varint());
+            }
+            out.endArray();
+        }
+        out.endObject();
+    }
+
+    private int begin(Kind kind) {
+        ensure(1);
+        int at = size;
+        heap[size++] = (byte) kind.ordinal();
+        return at;
+    }
+
+    private void ensure(int more) {
+        long need = (long) size + more;
+        if (need > Integer.MAX_VALUE - 16) {
+            throw new IllegalStateException("segmentations take more than 2 GiB packed; split the annotation file");
+        }
+        if (need > heap.length) {
+            heap = Arrays.copyOf(heap, (int) Math.min(Integer.MAX_VALUE - 16, Math.max(need, heap.length * 2L)));
+        }
+    }
+
+    private void putVarint(long v) {
+        ensure(10);
+        while ((v & ~0x7FL) != 0) {
+            heap[size++] = (byte) ((v & 0x7F) | 0x80);
+            v >>>= 7;
+        }
+        heap[size++] = (byte) v;
+    }
+
+    private void putLong(long v) {
+        ensure(8);
+        for (int i = 0; i < 8; i++) {
+            heap[size++] = (byte) (v >>> (8 * i));
+        }
+    }
+
+    private static long zigzag(long v) {
+        return (v << 1) ^ (v >> 63);
+    }
+
+    private static long unzigzag(long v) {
+        return (v >>> 1) ^ -(v & 1);
+    }
+
+    /** Reads one entry from its offset. */
+    private final class Cursor {
+        final Kind kind;
+        int pos;
+
+        Cursor(int offset, Kind expected) {
+            kind = kind(offset);
+            if (expected != null && kind != expected) {
+                throw new IllegalStateException("segmentation at " + offset + " is " + kind + ", not " + expected);
+            }
+            pos = offset + 1;
+        }
+
+        long varint() {
+            long v = 0;
+            int shift = 0;
+            byte b;
+            do {
+                b = heap[pos++];
+                v |= (long) (b & 0x7F) << shift;
+                shift += 7;
+            } while (b < 0);
+            return v;
+        }
+
+        long rawLong() {
+            long v = 0;
+            for (int i = 0; i < 8; i++) {
+                v |= (heap[pos++] & 0xFFL) << (8 * i);
+            }
+            return v;
+        }
+    }
+}

@@ -1,0 +1,104 @@
+package dev.densepred.datasets.mask;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.util.List;
+import java.util.SplittableRandom;
+
+/** Invariants of the RLE codec, merge and IoU on random masks, and errors on malformed input. */
+class RleMaskTest {
+
+    @Test
+    void randomMasksSurviveEncodeCompressDecode() {
+        SplittableRandom rnd = new SplittableRandom(42);
+        for (int trial = 0; trial < 200; trial++) {
+            int h = 1 + rnd.nextInt(40);
+            int w = 1 + rnd.nextInt(40);
+            byte[] pixels = new byte[h * w];
+            double density = rnd.nextDouble();
+            for (int i = 0; i < pixels.length; i++) {
+                pixels[i] = (byte) (rnd.nextDouble() < density ? 1 : 0);
+            }
+            RleMask m = RleMask.encodeColumnMajor(h, w, pixels);
+            String s = m.toCompressedString();
+            RleMask back = RleMask.fromCompressedString(h, w, s);
+            assertEquals(m, back, "trial " + trial + ": compressed round trip");
+            assertArrayEquals(pixels, back.decodeColumnMajor(), "trial " + trial + ": decode");
+            long area = 0;
+            for (byte p : pixels) {
+                area += p;
+            }
+            assertEquals(area, m.area(), "trial " + trial + ": area");
+            BitMask bits = BitMask.fromRle(m);
+            assertEquals(m, bits.toRle(), "trial " + trial + ": bit mask round trip");
+        }
+    }
+
+    @Test
+    void mergeAndIouAgreeWithPixelCounts() {
+        SplittableRandom rnd = new SplittableRandom(3);
+        for (int trial = 0; trial < 100; trial++) {
+            int h = 1 + rnd.nextInt(30);
+            int w = 1 + rnd.nextInt(30);
+            byte[] a = random(rnd, h * w);
+            byte[] b = random(rnd, h * w);
+            RleMask ra = RleMask.encodeColumnMajor(h, w, a);
+            RleMask rb = RleMask.encodeColumnMajor(h, w, b);
+            long inter = 0;
+            long union = 0;
+            for (int i = 0; i < a.length; i++) {
+                inter += a[i] & b[i];
+                union += a[i] | b[i];
+            }
+            RleMask[] pair = {ra, rb};
+            assertEquals(inter, MaskApi.merge(pair, true).area(), "trial " + trial + ": intersection area");
+            assertEquals(union, MaskApi.merge(pair, false).area(), "trial " + trial + ": union area");
+            double iou = inter == 0 ? 0 : (double) inter / union;
+            assertEquals(iou, MaskApi.iou(new RleMask[] {ra}, new RleMask[] {rb}, new boolean[] {false})[0][0], 0.0,
+                    "trial " + trial + ": iou");
+            double crowd = inter == 0 ? 0 : (double) inter / ra.area();
+            assertEquals(crowd, MaskApi.iou(new RleMask[] {ra}, new RleMask[] {rb}, new boolean[] {true})[0][0], 0.0,
+                    "trial " + trial + ": crowd iou = intersection / detection area");
+        }
+    }
+
+    @Test
+    void polygonsAreValidated() {
+        assertThrows(IllegalArgumentException.class, () -> PolygonMask.of(List.of(new double[] {1, 2, 3, 4})));
+        assertThrows(IllegalArgumentException.class, () -> PolygonMask.of(List.of(new double[] {1, 2, 3, 4, 5})));
+        assertThrows(IllegalArgumentException.class, () -> PolygonMask.of(List.of(new double[] {1, 2, 3, Double.NaN, 5, 6})));
+        assertThrows(IllegalArgumentException.class, () -> PolygonMask.of(List.of()));
+        PolygonMask p = PolygonMask.of(List.of(new double[] {1, 1, 8, 1, 8, 6, 1, 6}));
+        BitMask bits = BitMask.fromPolygons(p, 10, 10);
+        assertEquals(p.toRle(10, 10).area(), bits.area());
+        assertEquals(MaskApi.frBbox(new double[] {1, 1, 7, 5}, 10, 10), p.toRle(10, 10), "a box is its corner polygon");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            outside alphabet | 3 | 3 | 5~ | character '~' at 1 is outside the alphabet
+            unfinished count | 3 | 3 | 0P | string ends inside count #1
+            wrong total      | 3 | 4 | 54 | runs sum to 9 pixels, expected h*w = 3*4 = 12
+            negative run     | 3 | 3 | 9O | count #1 decodes to -1, not a run length
+            """)
+    void malformedStringsAreRefused(String name, int h, int w, String s, String expected) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> RleMask.fromCompressedString(h, w, s));
+        assertTrue(e.getMessage().contains(expected), name + ": expected '" + expected + "' in: " + e.getMessage());
+    }
+
+    private static byte[] random(SplittableRandom rnd, int n) {
+        byte[] p = new byte[n];
+        double density = rnd.nextDouble();
+        for (int i = 0; i < n; i++) {
+            p[i] = (byte) (rnd.nextDouble() < density ? 1 : 0);
+        }
+        return p;
+    }
+}
