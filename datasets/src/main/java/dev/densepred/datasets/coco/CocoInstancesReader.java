@@ -215,7 +215,7 @@ public final class CocoInstancesReader {
                         nBox = 0;
                         r.beginArray();
                         while (r.hasNext()) {
-                            double v = r.nextDouble();
+                            double v = JsonNumbers.nextDouble(r);
                             if (nBox < 4) {
                                 box[nBox] = v;
                             }
@@ -225,7 +225,7 @@ public final class CocoInstancesReader {
                         missing &= ~HAS_BBOX;
                     }
                     case "area" -> {
-                        areas[i] = r.nextDouble();
+                        areas[i] = JsonNumbers.nextDouble(r);
                         missing &= ~HAS_AREA;
                     }
                     case "iscrowd" -> crowd[i] = readFlag(r);
@@ -288,7 +288,7 @@ public final class CocoInstancesReader {
         if (r.peek() == JsonToken.BOOLEAN) {
             return r.nextBoolean();
         }
-        return r.nextDouble() != 0;
+        return JsonNumbers.nextDouble(r) != 0;
     }
 
     private void growAnnotations() {

@@ -91,7 +91,7 @@ public final class SegmentationStore {
                 if (n == coords.length) {
                     coords = Arrays.copyOf(coords, n * 2);
                 }
-                coords[n++] = r.nextDouble();
+                coords[n++] = JsonNumbers.nextDouble(r);
             }
             r.endArray();
             if (polys == polyLengths.length) {

@@ -50,7 +50,7 @@ public final class SyntheticInstances {
 
         /** The size of {@code instances_train2017.json}: 118,287 images, 860,001 annotations, about 450 MB. */
         public static Settings train2017() {
-            return new Settings(118_287, 860_001, 26, 0.01, 0.1, 2017);
+            return new Settings(118_287, 860_001, 22, 0.01, 0.1, 2017);
         }
 
         /** The size of {@code instances_val2017.json}: 5,000 images, 36,781 annotations. */
