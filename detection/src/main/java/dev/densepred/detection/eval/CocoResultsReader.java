@@ -1,0 +1,205 @@
+package dev.densepred.detection.eval;
+
+import com.google.gson.Strictness;
+import com.google.gson.stream.JsonReader;
+import com.google.gson.stream.JsonToken;
+import com.google.gson.stream.MalformedJsonException;
+
+import dev.densepred.datasets.coco.CocoFormatException;
+import dev.densepred.datasets.coco.CocoInstances;
+import dev.densepred.datasets.coco.JsonNumbers;
+import dev.densepred.datasets.coco.SegmentationStore;
+import dev.densepred.datasets.mask.RleMask;
+
+import java.io.BufferedInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+
+/**
+ * Reads a standard COCO results file, {@code [{"image_id", "category_id", "bbox" | "segmentation", "score"}, ...]},
+ * with the semantics of pycocotools' {@code COCO.loadRes}: ids {@code 1..N} in file order; when the first record
+ * has a non-empty {@code bbox}, every record must have one and the area is {@code w * h} (a record without a
+ * segmentation then gets its box as one); otherwise every record needs a segmentation, the area is the mask's, and
+ * a missing box is the mask's {@code toBbox}. Segmentations may be compressed RLE (the standard), uncompressed RLE or
+ * polygons.
+ *
+ * <p>Stricter than pycocotools, and each refusal names the file, the record index and its image and category: an
+ * image or category id not in the ground truth (pycocotools asserts on the first and silently drops the second), a
+ * score or box that is missing, NaN or infinite (Python writes {@code NaN}, so it is read here to be reported), a
+ * box with negative size, a malformed mask, or a mask whose size is not its image's (pycocotools would give an IoU of
+ * -1 there).
+ */
+public final class CocoResultsReader {
+
+    private CocoResultsReader() {}
+
+    /**
+     * Reads {@code file} against {@code gt}.
+     *
+     * @throws CocoFormatException when a record is not valid
+     * @throws IOException when the file cannot be read
+     */
+    public static CocoResults read(Path file, CocoInstances gt) throws IOException {
+        SegmentationStore store = new SegmentationStore();
+        int cap = 1024;
+        int n = 0;
+        int[] images = new int[cap];
+        int[] categories = new int[cap];
+        double[] scores = new double[cap];
+        double[] boxes = new double[cap * 4];
+        long[] maskAreas = new long[cap];
+        int[] segmentations = new int[cap];
+        CocoResults.AreaSource areaSource = null;
+        try (JsonReader r = new JsonReader(new InputStreamReader(
+                new BufferedInputStream(Files.newInputStream(file), 1 << 16), StandardCharsets.UTF_8))) {
+            // Lenient only so that Python's NaN / Infinity literals reach the checks below and get reported.
+            r.setStrictness(Strictness.LENIENT);
+            if (r.peek() != JsonToken.BEGIN_ARRAY) {
+                throw new CocoFormatException(file, "expected a JSON list of detections, found " + r.peek());
+            }
+            r.beginArray();
+            double[] box = new double[4];
+            while (r.hasNext()) {
+                if (n == cap) {
+                    cap *= 2;
+                    images = Arrays.copyOf(images, cap);
+                    categories = Arrays.copyOf(categories, cap);
+                    scores = Arrays.copyOf(scores, cap);
+                    boxes = Arrays.copyOf(boxes, cap * 4);
+                    maskAreas = Arrays.copyOf(maskAreas, cap);
+                    segmentations = Arrays.copyOf(segmentations, cap);
+                }
+                long imageId = Long.MIN_VALUE;
+                long categoryId = Long.MIN_VALUE;
+                double score = Double.NaN;
+                boolean hasScore = false;
+                int nBox = -1;
+                int seg = -1;
+                String segDefect = null;
+                r.beginObject();
+                while (r.hasNext()) {
+                    switch (r.nextName()) {
+                        case "image_id" -> imageId = r.nextLong();
+                        case "category_id" -> categoryId = r.nextLong();
+                        case "score" -> {
+                            score = nextDouble(r);
+                            hasScore = true;
+                        }
+                        case "bbox" -> {
+                            nBox = 0;
+                            r.beginArray();
+                            while (r.hasNext()) {
+                                double v = nextDouble(r);
+                                if (nBox < 4) {
+                                    box[nBox] = v;
+                                }
+                                nBox++;
+                            }
+                            r.endArray();
+                        }
+                        case "segmentation" -> {
+                            try {
+                                seg = store.read(r);
+                            } catch (IllegalArgumentException e) {
+                                segDefect = e.getMessage();
+                            }
+                        }
+                        default -> r.skipValue();
+                    }
+                }
+                r.endObject();
+                String where = "results[" + n + "] (image_id " + (imageId == Long.MIN_VALUE ? "missing" : imageId)
+                        + ", category_id " + (categoryId == Long.MIN_VALUE ? "missing" : categoryId) + ")";
+                if (n == 0) {
+                    areaSource = nBox > 0 ? CocoResults.AreaSource.BOX : CocoResults.AreaSource.MASK;
+                    if (nBox <= 0 && seg < 0 && segDefect == null) {
+                        throw new CocoFormatException(file, where + ": neither \"bbox\" nor \"segmentation\"; only bbox and "
+                                + "segm results are supported");
+                    }
+                }
+                if (imageId == Long.MIN_VALUE || categoryId == Long.MIN_VALUE || !hasScore) {
+                    throw new CocoFormatException(file, where + ": missing \"image_id\", \"category_id\" or \"score\"");
+                }
+                int img = gt.images().indexOf(imageId);
+                if (img < 0) {
+                    throw new CocoFormatException(file, where + ": image_id " + imageId + " is not in the ground truth "
+                            + gt.source().getFileName());
+                }
+                int cat = gt.categories().indexOf(categoryId);
+                if (cat < 0) {
+                    throw new CocoFormatException(file, where + ": category_id " + categoryId + " is not in the ground truth "
+                            + gt.source().getFileName());
+                }
+                if (!Double.isFinite(score)) {
+                    throw new CocoFormatException(file, where + ": score is " + score);
+                }
+                if (segDefect != null) {
+                    throw new CocoFormatException(file, where + ": " + segDefect);
+                }
+                boolean boxBranch = areaSource == CocoResults.AreaSource.BOX;
+                if (boxBranch && nBox < 0) {
+                    throw new CocoFormatException(file, where + ": no \"bbox\", but the first record has one, so all must "
+                            + "(pycocotools' loadRes)");
+                }
+                if (!boxBranch && seg < 0) {
+                    throw new CocoFormatException(file, where + ": no \"segmentation\", but the first record has no bbox, so "
+                            + "all records need one (pycocotools' loadRes)");
+                }
+                long maskArea = -1;
+                RleMask mask = null;
+                if (seg >= 0) {
+                    try {
+                        mask = store.toRle(seg, gt.images().height(img), gt.images().width(img));
+                        CocoResults.checkMaskSize(where, mask, gt.images().height(img), gt.images().width(img));
+                    } catch (IllegalArgumentException e) {
+                        throw new CocoFormatException(file, e.getMessage().startsWith(where) ? e.getMessage()
+                                : where + ": " + e.getMessage());
+                    }
+                    maskArea = mask.area();
+                }
+                if (nBox >= 0 && nBox != 4) {
+                    throw new CocoFormatException(file, where + ": bbox must be [x, y, w, h], found " + nBox + " values");
+                }
+                double[] b = nBox == 4 ? box : mask.toBbox();
+                try {
+                    CocoResults.checkBox(where, b);
+                } catch (IllegalArgumentException e) {
+                    throw new CocoFormatException(file, e.getMessage());
+                }
+                images[n] = img;
+                categories[n] = cat;
+                scores[n] = score;
+                System.arraycopy(b, 0, boxes, n * 4, 4);
+                maskAreas[n] = maskArea;
+                segmentations[n] = seg;
+                n++;
+            }
+            r.endArray();
+        } catch (IllegalStateException | NumberFormatException | MalformedJsonException | EOFException e) {
+            throw new CocoFormatException(file, "not a COCO results file: " + e.getMessage(), e);
+        }
+        store.trim();
+        return new CocoResults(file, gt, Arrays.copyOf(images, n), Arrays.copyOf(categories, n), Arrays.copyOf(scores, n),
+                Arrays.copyOf(boxes, n * 4), Arrays.copyOf(maskAreas, n), Arrays.copyOf(segmentations, n), store,
+                n == 0 ? null : areaSource);
+    }
+
+    // A number, or Python's unquoted NaN / Infinity / -Infinity (read as strings in lenient mode) for the checks.
+    private static double nextDouble(JsonReader r) throws IOException {
+        if (r.peek() == JsonToken.STRING) {
+            String s = r.nextString();
+            return switch (s) {
+                case "NaN" -> Double.NaN;
+                case "Infinity" -> Double.POSITIVE_INFINITY;
+                case "-Infinity" -> Double.NEGATIVE_INFINITY;
+                default -> throw new IllegalStateException("Expected a number but was \"" + s + "\" at path " + r.getPath());
+            };
+        }
+        return JsonNumbers.nextDouble(r);
+    }
+}
