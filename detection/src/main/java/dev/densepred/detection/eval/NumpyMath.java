@@ -2,7 +2,8 @@ package dev.densepred.detection.eval;
 
 /**
  * The few numpy behaviours COCOeval's numbers depend on, reproduced bit for bit: {@code np.linspace} (the
- * thresholds), {@code np.mean} of a 1-D float64 array (pairwise summation, then one division), and
+ * thresholds), {@code np.mean} of a 1-D float64 array (pairwise summation within each 8192-element buffer, buffers
+ * added in order, then one division), and
  * {@code np.argsort(-x, kind='mergesort')} (a stable descending sort where equal values keep their order and
  * {@code -0.0 == 0.0}).
  */
@@ -10,6 +11,8 @@ public final class NumpyMath {
 
     /** numpy's {@code PW_BLOCKSIZE}: below this many elements the sum is an 8-way unrolled loop. */
     private static final int BLOCK = 128;
+    /** numpy's default ufunc buffer size ({@code np.getbufsize()}): a reduction sees the array in chunks this long. */
+    private static final int BUFSIZE = 8192;
 
     private NumpyMath() {}
 
@@ -33,9 +36,21 @@ public final class NumpyMath {
         return y;
     }
 
-    /** {@code np.mean(a[0:n])} for a contiguous float64 array: pairwise sum divided by {@code n}. */
+    /** {@code np.mean(a[0:n])} for a contiguous float64 array: {@link #sum} divided by {@code n}. */
     public static double mean(double[] a, int n) {
-        return pairwiseSum(a, 0, n) / n;
+        return sum(a, n) / n;
+    }
+
+    /**
+     * {@code np.add.reduce(a[0:n])} for a contiguous float64 array: the reduction starts from 0 and adds the pairwise
+     * sum of each 8192-element buffer in turn.
+     */
+    public static double sum(double[] a, int n) {
+        double acc = 0;
+        for (int from = 0; from < n; from += BUFSIZE) {
+            acc += pairwiseSum(a, from, Math.min(BUFSIZE, n - from));
+        }
+        return acc;
     }
 
     /** numpy's {@code pairwise_sum} for doubles over {@code a[from, from + n)}. */
