@@ -11,7 +11,10 @@ import picocli.CommandLine.Command;
         name = "benchmark",
         mixinStandardHelpOptions = true,
         description = "Measure speed and memory (subcommands below).",
-        subcommands = {})
+        subcommands = {
+            CocoLoadBenchmark.class,
+            CocoEvalBenchmark.class,
+        })
 final class BenchmarkCommand implements Runnable {
 
     @Override

@@ -171,7 +171,7 @@ public final class SegmentationStore {
         if (counts != null) {
             byte[] s = counts.getBytes(StandardCharsets.ISO_8859_1);
             try {
-                RleMask.fromCompressed((int) h, (int) w, s, 0, s.length);
+                RleMask.scanCompressed((int) h, (int) w, s, 0, s.length, null);
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("segmentation: " + e.getMessage(), e);
             }
@@ -314,6 +314,25 @@ public final class SegmentationStore {
             counts[i] = (int) c.varint();
         }
         return RleMask.of(rh, rw, counts);
+    }
+
+    /**
+     * The pixel count of {@link #toRle}'s mask, and its {@code toBbox} in {@code bbox} (when given); a compressed RLE
+     * is scanned without building the mask.
+     */
+    public long area(int offset, int h, int w, double[] bbox) {
+        if (kind(offset) == Kind.COMPRESSED_RLE) {
+            Cursor c = new Cursor(offset, Kind.COMPRESSED_RLE);
+            int rh = (int) c.varint();
+            int rw = (int) c.varint();
+            int n = (int) c.varint();
+            return RleMask.scanCompressed(rh, rw, heap, c.pos, c.pos + n, bbox);
+        }
+        RleMask m = toRle(offset, h, w);
+        if (bbox != null) {
+            m.toBbox(bbox, 0);
+        }
+        return m.area();
     }
 
     /** Writes the entry back as COCO JSON, in the form it was read or appended in. */

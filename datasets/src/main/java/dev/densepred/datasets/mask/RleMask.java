@@ -56,10 +56,41 @@ public final class RleMask {
 
     /** {@link #fromCompressedString} over ASCII bytes {@code s[from, to)}. */
     public static RleMask fromCompressed(int h, int w, byte[] s, int from, int to) {
-        checkSize(h, w, "compressed RLE");
         int[] cnts = new int[to - from];
+        int m = decode(h, w, s, from, to, cnts, null);
+        return new RleMask(h, w, Arrays.copyOf(cnts, m));
+    }
+
+    /**
+     * Checks a compressed string as {@link #fromCompressed} does and returns the mask's area, without building the
+     * mask; with {@code bbox}, also writes {@link #toBbox()} there.
+     */
+    public static long scanCompressed(int h, int w, byte[] s, int from, int to, double[] bbox) {
+        BboxAccumulator acc = new BboxAccumulator(h, w);
+        decode(h, w, s, from, to, null, acc);
+        if (bbox != null) {
+            acc.write(bbox, 0);
+        }
+        return acc.area;
+    }
+
+    /** Receives the foreground runs of a mask being decoded: first pixel (column-major) and length. */
+    private interface RunSink {
+        void foreground(long start, long length);
+    }
+
+    /**
+     * pycocotools' {@code rleFrString}, checked: decodes {@code s[from, to)} into {@code cnts} (when given) and
+     * reports foreground runs to {@code sink} (when given). Returns the number of counts.
+     */
+    private static int decode(int h, int w, byte[] s, int from, int to, int[] cnts, RunSink sink) {
+        checkSize(h, w, "compressed RLE");
         int m = 0;
         int p = from;
+        // Counts after the third are deltas to the count two places back: keep the last two.
+        long back1 = 0;
+        long back2 = 0;
+        long sum = 0;
         while (p < to) {
             long x = 0;
             int k = 0;
@@ -85,14 +116,27 @@ public final class RleMask {
                 }
             }
             if (m > 2) {
-                x += cnts[m - 2];
+                x += back2;
             }
             if (x < 0 || x > Integer.MAX_VALUE) {
                 throw new IllegalArgumentException("compressed RLE: count #" + m + " decodes to " + x + ", not a run length");
             }
-            cnts[m++] = (int) x;
+            if (cnts != null) {
+                cnts[m] = (int) x;
+            }
+            if (sink != null && (m & 1) == 1 && x > 0) {
+                sink.foreground(sum, x);
+            }
+            sum += x;
+            back2 = back1;
+            back1 = x;
+            m++;
         }
-        return checked(h, w, Arrays.copyOf(cnts, m), "compressed RLE");
+        if (sum != (long) h * w) {
+            throw new IllegalArgumentException("compressed RLE: runs sum to " + sum + " pixels, expected h*w = " + h + "*" + w
+                    + " = " + (long) h * w);
+        }
+        return m;
     }
 
     /** pycocotools' {@code rleToString}: the compressed counts string. */
@@ -173,44 +217,64 @@ public final class RleMask {
 
     /** {@link #toBbox()} into {@code out[at, at + 4)}. */
     public void toBbox(double[] out, int at) {
-        int m = (counts.length / 2) * 2;
-        long xs = w;
-        long ys = h;
-        long xe = 0;
-        long ye = 0;
+        BboxAccumulator acc = new BboxAccumulator(h, w);
         long cc = 0;
-        boolean any = false;
-        for (int j = 0; j < m; j++) {
-            long start = cc;
-            cc += counts[j];
-            if ((j & 1) == 0 || counts[j] == 0) {
-                continue;
+        for (int j = 0; j < counts.length; j++) {
+            if ((j & 1) == 1 && counts[j] > 0) {
+                acc.foreground(cc, counts[j]);
             }
-            any = true;
-            long yStart = start % h;
+            cc += counts[j];
+        }
+        acc.write(out, at);
+    }
+
+    /** pycocotools' (>= 2.0.3) {@code rleToBbox} and the area, fed one non-empty foreground run at a time. */
+    private static final class BboxAccumulator implements RunSink {
+        private final long h;
+        private long area;
+        private long xs;
+        private long ys;
+        private long xe;
+        private long ye;
+        private boolean any;
+
+        BboxAccumulator(int h, int w) {
+            this.h = h;
+            this.xs = w;
+            this.ys = h;
+        }
+
+        @Override
+        public void foreground(long start, long length) {
+            area += length;
+            long end = start + length - 1;
             long xStart = start / h;
-            long yEnd = (cc - 1) % h;
-            long xEnd = (cc - 1) / h;
+            long xEnd = end / h;
+            any = true;
             xs = Math.min(xs, xStart);
             xe = Math.max(xe, xEnd);
             if (xStart < xEnd) {
+                // The run crosses a column: the box spans the full height.
                 ys = 0;
                 ye = h - 1;
             } else {
-                ys = Math.min(ys, yStart);
-                ye = Math.max(ye, yEnd);
+                ys = Math.min(ys, start % h);
+                ye = Math.max(ye, end % h);
             }
         }
-        if (!any) {
-            // No foreground pixel. pycocotools >= 2.0.3 returns zeros when there are no runs at all, and unsigned
-            // wrap-around garbage when every foreground run has length zero; zeros in both cases.
-            Arrays.fill(out, at, at + 4, 0.0);
-            return;
+
+        void write(double[] out, int at) {
+            if (!any) {
+                // No foreground pixel. pycocotools >= 2.0.3 returns zeros when there are no runs at all, and unsigned
+                // wrap-around garbage when every foreground run has length zero; zeros in both cases.
+                Arrays.fill(out, at, at + 4, 0.0);
+                return;
+            }
+            out[at] = xs;
+            out[at + 1] = ys;
+            out[at + 2] = xe - xs + 1;
+            out[at + 3] = ye - ys + 1;
         }
-        out[at] = xs;
-        out[at + 1] = ys;
-        out[at + 2] = xe - xs + 1;
-        out[at + 3] = ye - ys + 1;
     }
 
     /** pycocotools' {@code decode}: the mask as {@code h * w} bytes of 0/1 in column-major order ({@code [x * h + y]}). */

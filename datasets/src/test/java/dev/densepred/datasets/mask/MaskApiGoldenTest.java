@@ -138,8 +138,13 @@ class MaskApiGoldenTest {
         String want = c.get("rle_counts").getAsString();
         double[] bbox = doubles(c.getAsJsonArray("bbox"));
         long area = c.get("area").getAsLong();
+        byte[] ascii = want.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+        double[] scannedBox = new double[4];
+        long scannedArea = RleMask.scanCompressed(m.height(), m.width(), ascii, 0, ascii.length, scannedBox);
         return List.of(
                 () -> assertEquals(want, m.toCompressedString(), name + ": counts string (exact)"),
+                () -> assertEquals(area, scannedArea, name + ": area scanned from the string (exact)"),
+                () -> assertArrayEquals(bbox, scannedBox, name + ": bbox scanned from the string (exact)"),
                 () -> assertEquals(m, RleMask.fromCompressedString(m.height(), m.width(), want), name + ": string decodes to the same runs"),
                 () -> assertEquals(area, m.area(), name + ": area (exact)"),
                 () -> assertArrayEquals(bbox, m.toBbox(), name + ": bbox [x,y,w,h] (exact)"));

@@ -414,8 +414,11 @@ public final class CocoEvaluator {
         int nR = recThrs.length;
         int nM = maxDets.length;
         int[] kept = new int[nSlots];
-        double[] rc = new double[nSlots];
-        double[] pr = new double[nSlots];
+        // rc and pr of threshold t occupy [t * nd, (t + 1) * nd).
+        double[] rc = new double[nT * nSlots];
+        double[] pr = new double[nT * nSlots];
+        double[] tp = new double[nT];
+        double[] fp = new double[nT];
         double eps = Math.ulp(1.0);
         for (int m = 0; m < nM; m++) {
             int nd = 0;
@@ -428,21 +431,25 @@ public final class CocoEvaluator {
                 if (npig[a] == 0) {
                     continue;
                 }
-                for (int t = 0; t < nT; t++) {
-                    double tp = 0;
-                    double fp = 0;
-                    for (int i = 0; i < nd; i++) {
-                        byte out = outcome[(kept[i] * nA + a) * nT + t];
+                Arrays.fill(tp, 0);
+                Arrays.fill(fp, 0);
+                for (int i = 0; i < nd; i++) {
+                    int base = (kept[i] * nA + a) * nT;
+                    for (int t = 0; t < nT; t++) {
+                        byte out = outcome[base + t];
                         if (out == TRUE_POSITIVE) {
-                            tp++;
+                            tp[t]++;
                         } else if (out == FALSE_POSITIVE) {
-                            fp++;
+                            fp[t]++;
                         }
-                        rc[i] = tp / npig[a];
-                        pr[i] = tp / (fp + tp + eps);
+                        rc[t * nd + i] = tp[t] / npig[a];
+                        pr[t * nd + i] = tp[t] / (fp[t] + tp[t] + eps);
                     }
-                    recall[((t * nK + k) * nA + a) * nM + m] = nd > 0 ? rc[nd - 1] : 0;
-                    for (int i = nd - 1; i > 0; i--) {
+                }
+                for (int t = 0; t < nT; t++) {
+                    int off = t * nd;
+                    recall[((t * nK + k) * nA + a) * nM + m] = nd > 0 ? rc[off + nd - 1] : 0;
+                    for (int i = off + nd - 1; i > off; i--) {
                         if (pr[i] > pr[i - 1]) {
                             pr[i - 1] = pr[i];
                         }
@@ -450,11 +457,10 @@ public final class CocoEvaluator {
                     int i = 0;
                     for (int ri = 0; ri < nR; ri++) {
                         // searchsorted(rc, recThrs, side='left'): first i with rc[i] >= recThrs[ri].
-                        while (i < nd && rc[i] < recThrs[ri]) {
+                        while (i < nd && rc[off + i] < recThrs[ri]) {
                             i++;
                         }
-                        double q = i < nd ? pr[i] : 0;
-                        precision[(((t * nR + ri) * nK + k) * nA + a) * nM + m] = q;
+                        precision[(((t * nR + ri) * nK + k) * nA + a) * nM + m] = i < nd ? pr[off + i] : 0;
                     }
                 }
             }

@@ -225,7 +225,7 @@ public final class CocoResults {
         }
     }
 
-    static void checkMaskSize(String where, RleMask mask, int h, int w) {
+    private static void checkMaskSize(String where, RleMask mask, int h, int w) {
         if (mask.height() != h || mask.width() != w) {
             throw new IllegalArgumentException(where + ": mask size [" + mask.height() + ", " + mask.width()
                     + "] differs from the image's [height, width] = [" + h + ", " + w + "]");

@@ -9,7 +9,6 @@ import dev.densepred.datasets.coco.CocoFormatException;
 import dev.densepred.datasets.coco.CocoInstances;
 import dev.densepred.datasets.coco.JsonNumbers;
 import dev.densepred.datasets.coco.SegmentationStore;
-import dev.densepred.datasets.mask.RleMask;
 
 import java.io.BufferedInputStream;
 import java.io.EOFException;
@@ -64,6 +63,7 @@ public final class CocoResultsReader {
             }
             r.beginArray();
             double[] box = new double[4];
+            double[] maskBox = new double[4];
             while (r.hasNext()) {
                 if (n == cap) {
                     cap *= 2;
@@ -151,21 +151,25 @@ public final class CocoResultsReader {
                             + "all records need one (pycocotools' loadRes)");
                 }
                 long maskArea = -1;
-                RleMask mask = null;
+                double[] b = box;
                 if (seg >= 0) {
-                    try {
-                        mask = store.toRle(seg, gt.images().height(img), gt.images().width(img));
-                        CocoResults.checkMaskSize(where, mask, gt.images().height(img), gt.images().width(img));
-                    } catch (IllegalArgumentException e) {
-                        throw new CocoFormatException(file, e.getMessage().startsWith(where) ? e.getMessage()
-                                : where + ": " + e.getMessage());
+                    int h = gt.images().height(img);
+                    int w = gt.images().width(img);
+                    if (store.kind(seg) != SegmentationStore.Kind.POLYGONS) {
+                        int[] size = store.rleSize(seg);
+                        if (size[0] != h || size[1] != w) {
+                            throw new CocoFormatException(file, where + ": mask size [" + size[0] + ", " + size[1]
+                                    + "] differs from the image's [height, width] = [" + h + ", " + w + "]");
+                        }
                     }
-                    maskArea = mask.area();
+                    maskArea = store.area(seg, h, w, nBox < 0 ? maskBox : null);
+                    if (nBox < 0) {
+                        b = maskBox;
+                    }
                 }
                 if (nBox >= 0 && nBox != 4) {
                     throw new CocoFormatException(file, where + ": bbox must be [x, y, w, h], found " + nBox + " values");
                 }
-                double[] b = nBox == 4 ? box : mask.toBbox();
                 try {
                     CocoResults.checkBox(where, b);
                 } catch (IllegalArgumentException e) {
