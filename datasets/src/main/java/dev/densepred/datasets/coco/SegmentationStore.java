@@ -49,6 +49,7 @@ public final class SegmentationStore {
     private double[] coords = new double[256];
     private int[] polyLengths = new int[8];
     private long[] rleCounts = new long[256];
+    private final double[] bbox = new double[4];
 
     /** Bytes in use. */
     public long byteSize() {
@@ -170,12 +171,13 @@ public final class SegmentationStore {
         }
         if (counts != null) {
             byte[] s = counts.getBytes(StandardCharsets.ISO_8859_1);
+            long area;
             try {
-                RleMask.scanCompressed((int) h, (int) w, s, 0, s.length, null);
+                area = RleMask.scanCompressed((int) h, (int) w, s, 0, s.length, bbox);
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("segmentation: " + e.getMessage(), e);
             }
-            return appendCompressed((int) h, (int) w, s, 0, s.length);
+            return appendCompressed((int) h, (int) w, area, bbox, s);
         }
         long sum = 0;
         for (int i = 0; i < nCounts; i++) {
@@ -220,8 +222,7 @@ public final class SegmentationStore {
 
     /** Appends a mask in its compressed form. */
     public int appendRle(RleMask mask) {
-        byte[] s = mask.toCompressedBytes();
-        return appendCompressed(mask.height(), mask.width(), s, 0, s.length);
+        return appendCompressed(mask.height(), mask.width(), mask.area(), mask.toBbox(), mask.toCompressedBytes());
     }
 
     private int appendPolygons(double[] xy, int[] lengths, int polys) {
@@ -246,14 +247,20 @@ public final class SegmentationStore {
         return at;
     }
 
-    private int appendCompressed(int h, int w, byte[] s, int from, int to) {
+    // Layout: h, w, area, toBbox (4 integers), string length, string. Area and box are known from the check, and
+    // loadRes needs them for every detection.
+    private int appendCompressed(int h, int w, long area, double[] bbox, byte[] s) {
         int at = begin(Kind.COMPRESSED_RLE);
         putVarint(h);
         putVarint(w);
-        putVarint(to - from);
-        ensure(to - from);
-        System.arraycopy(s, from, heap, size, to - from);
-        size += to - from;
+        putVarint(area);
+        for (int k = 0; k < 4; k++) {
+            putVarint((long) bbox[k]);
+        }
+        putVarint(s.length);
+        ensure(s.length);
+        System.arraycopy(s, 0, heap, size, s.length);
+        size += s.length;
         return at;
     }
 
@@ -305,10 +312,12 @@ public final class SegmentationStore {
         Cursor c = new Cursor(offset, kind);
         int rh = (int) c.varint();
         int rw = (int) c.varint();
-        int n = (int) c.varint();
         if (kind == Kind.COMPRESSED_RLE) {
+            c.skipStats();
+            int n = (int) c.varint();
             return RleMask.fromCompressed(rh, rw, heap, c.pos, c.pos + n);
         }
+        int n = (int) c.varint();
         int[] counts = new int[n];
         for (int i = 0; i < n; i++) {
             counts[i] = (int) c.varint();
@@ -317,16 +326,22 @@ public final class SegmentationStore {
     }
 
     /**
-     * The pixel count of {@link #toRle}'s mask, and its {@code toBbox} in {@code bbox} (when given); a compressed RLE
-     * is scanned without building the mask.
+     * The pixel count of {@link #toRle}'s mask, and its {@code toBbox} in {@code bbox} (when given); for a compressed
+     * RLE both were recorded when it was added.
      */
     public long area(int offset, int h, int w, double[] bbox) {
         if (kind(offset) == Kind.COMPRESSED_RLE) {
             Cursor c = new Cursor(offset, Kind.COMPRESSED_RLE);
-            int rh = (int) c.varint();
-            int rw = (int) c.varint();
-            int n = (int) c.varint();
-            return RleMask.scanCompressed(rh, rw, heap, c.pos, c.pos + n, bbox);
+            c.varint();
+            c.varint();
+            long area = c.varint();
+            for (int k = 0; k < 4; k++) {
+                long v = c.varint();
+                if (bbox != null) {
+                    bbox[k] = v;
+                }
+            }
+            return area;
         }
         RleMask m = toRle(offset, h, w);
         if (bbox != null) {
@@ -354,6 +369,9 @@ public final class SegmentationStore {
         Cursor c = new Cursor(offset, kind);
         out.beginObject();
         out.name("size").beginArray().value(c.varint()).value(c.varint()).endArray();
+        if (kind == Kind.COMPRESSED_RLE) {
+            c.skipStats();
+        }
         int n = (int) c.varint();
         out.name("counts");
         if (kind == Kind.COMPRESSED_RLE) {
@@ -432,6 +450,13 @@ public final class SegmentationStore {
                 shift += 7;
             } while (b < 0);
             return v;
+        }
+
+        /** Skips a compressed entry's area and box. */
+        void skipStats() {
+            for (int k = 0; k < 5; k++) {
+                varint();
+            }
         }
 
         long rawLong() {

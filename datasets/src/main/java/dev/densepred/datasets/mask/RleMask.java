@@ -92,28 +92,29 @@ public final class RleMask {
         long back2 = 0;
         long sum = 0;
         while (p < to) {
-            long x = 0;
-            int k = 0;
-            boolean more = true;
-            while (more) {
+            // One count: 5 data bits per character, bit 5 = more characters follow, bit 4 of the last = sign.
+            int c = s[p++] - 48;
+            if ((c & ~63) != 0) {
+                throw badChar(s, p - 1, from);
+            }
+            long x = c & 0x1f;
+            int shift = 5;
+            while ((c & 0x20) != 0) {
                 if (p >= to) {
                     throw new IllegalArgumentException("compressed RLE: string ends inside count #" + m);
                 }
-                int c = s[p] - 48;
-                if (c < 0 || c > 63) {
-                    throw new IllegalArgumentException("compressed RLE: character '" + (char) (s[p] & 0xff) + "' at "
-                            + (p - from) + " is outside the alphabet (ASCII 48..111)");
-                }
-                if (k >= 7) {
+                if (shift >= 35) {
                     throw new IllegalArgumentException("compressed RLE: count #" + m + " has more than 7 characters");
                 }
-                x |= (long) (c & 0x1f) << (5 * k);
-                more = (c & 0x20) != 0;
-                p++;
-                k++;
-                if (!more && (c & 0x10) != 0) {
-                    x |= -1L << (5 * k);
+                c = s[p++] - 48;
+                if ((c & ~63) != 0) {
+                    throw badChar(s, p - 1, from);
                 }
+                x |= (long) (c & 0x1f) << shift;
+                shift += 5;
+            }
+            if ((c & 0x10) != 0) {
+                x |= -1L << shift;
             }
             if (m > 2) {
                 x += back2;
@@ -137,6 +138,11 @@ public final class RleMask {
                     + " = " + (long) h * w);
         }
         return m;
+    }
+
+    private static IllegalArgumentException badChar(byte[] s, int at, int from) {
+        return new IllegalArgumentException("compressed RLE: character '" + (char) (s[at] & 0xff) + "' at " + (at - from)
+                + " is outside the alphabet (ASCII 48..111)");
     }
 
     /** pycocotools' {@code rleToString}: the compressed counts string. */
@@ -232,6 +238,8 @@ public final class RleMask {
     private static final class BboxAccumulator implements RunSink {
         private final long h;
         private long area;
+        private long col;
+        private long colStart;
         private long xs;
         private long ys;
         private long xe;
@@ -248,8 +256,29 @@ public final class RleMask {
         public void foreground(long start, long length) {
             area += length;
             long end = start + length - 1;
-            long xStart = start / h;
-            long xEnd = end / h;
+            // Runs arrive in order, so the column is usually the current one or the next: divide only on jumps.
+            if (start - colStart >= h) {
+                if (start - colStart < 2 * h) {
+                    col++;
+                    colStart += h;
+                } else {
+                    col = start / h;
+                    colStart = col * h;
+                }
+            }
+            long xStart = col;
+            long yStart = start - colStart;
+            long xEnd;
+            long yEnd;
+            if (end - colStart < h) {
+                xEnd = col;
+                yEnd = end - colStart;
+            } else {
+                xEnd = end / h;
+                yEnd = end - xEnd * h;
+                col = xEnd;
+                colStart = xEnd * h;
+            }
             any = true;
             xs = Math.min(xs, xStart);
             xe = Math.max(xe, xEnd);
@@ -258,8 +287,8 @@ public final class RleMask {
                 ys = 0;
                 ye = h - 1;
             } else {
-                ys = Math.min(ys, start % h);
-                ye = Math.max(ye, end % h);
+                ys = Math.min(ys, yStart);
+                ye = Math.max(ye, yEnd);
             }
         }
 

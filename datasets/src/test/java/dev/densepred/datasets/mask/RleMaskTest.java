@@ -42,6 +42,57 @@ class RleMaskTest {
     }
 
     @Test
+    void toBboxFollowsPycocotoolsFormula() {
+        // pycocotools >= 2.0.3 rleToBbox, written out with plain divisions, against the incremental version.
+        SplittableRandom rnd = new SplittableRandom(5);
+        for (int trial = 0; trial < 300; trial++) {
+            int h = 1 + rnd.nextInt(50);
+            int w = 1 + rnd.nextInt(50);
+            byte[] pixels = new byte[h * w];
+            int blobs = rnd.nextInt(4);
+            for (int b = 0; b < blobs; b++) {
+                int start = rnd.nextInt(pixels.length);
+                int len = rnd.nextInt(1 + (trial % 3 == 0 ? pixels.length : h));
+                for (int i = start; i < Math.min(pixels.length, start + len); i++) {
+                    pixels[i] = 1;
+                }
+            }
+            RleMask m = RleMask.encodeColumnMajor(h, w, pixels);
+            long xs = w;
+            long ys = h;
+            long xe = 0;
+            long ye = 0;
+            long cc = 0;
+            boolean any = false;
+            for (int j = 0; j < m.runCount(); j++) {
+                long start = cc;
+                cc += m.run(j);
+                if (j % 2 == 0 || m.run(j) == 0) {
+                    continue;
+                }
+                any = true;
+                long x0 = start / h;
+                long x1 = (cc - 1) / h;
+                xs = Math.min(xs, x0);
+                xe = Math.max(xe, x1);
+                if (x0 < x1) {
+                    ys = 0;
+                    ye = h - 1;
+                } else {
+                    ys = Math.min(ys, start % h);
+                    ye = Math.max(ye, (cc - 1) % h);
+                }
+            }
+            double[] expected = any ? new double[] {xs, ys, xe - xs + 1, ye - ys + 1} : new double[4];
+            assertArrayEquals(expected, m.toBbox(), "trial " + trial + ": toBbox");
+            byte[] s = m.toCompressedBytes();
+            double[] scanned = new double[4];
+            assertEquals(m.area(), RleMask.scanCompressed(h, w, s, 0, s.length, scanned), "trial " + trial + ": scanned area");
+            assertArrayEquals(expected, scanned, "trial " + trial + ": scanned toBbox");
+        }
+    }
+
+    @Test
     void mergeAndIouAgreeWithPixelCounts() {
         SplittableRandom rnd = new SplittableRandom(3);
         for (int trial = 0; trial < 100; trial++) {

@@ -411,15 +411,8 @@ public final class CocoEvaluator {
         }
         NumpyMath.argsortDescendingStable(order, 0, nSlots, score, new int[nSlots]);
 
-        int nR = recThrs.length;
         int nM = maxDets.length;
         int[] kept = new int[nSlots];
-        // rc and pr of threshold t occupy [t * nd, (t + 1) * nd).
-        double[] rc = new double[nT * nSlots];
-        double[] pr = new double[nT * nSlots];
-        double[] tp = new double[nT];
-        double[] fp = new double[nT];
-        double eps = Math.ulp(1.0);
         for (int m = 0; m < nM; m++) {
             int nd = 0;
             for (int i = 0; i < nSlots; i++) {
@@ -428,41 +421,71 @@ public final class CocoEvaluator {
                 }
             }
             for (int a = 0; a < nA; a++) {
-                if (npig[a] == 0) {
+                if (npig[a] > 0) {
+                    curve(kept, nd, a, npig[a], k, m, precision, recall);
+                }
+            }
+        }
+    }
+
+    /**
+     * The precision-recall curve of one (category, area, maxDets) for every IoU threshold, in one pass over the
+     * detections in score order. pycocotools computes {@code rc = tp / npig} and {@code pr = tp / (tp + fp + eps)} at
+     * every position, replaces {@code pr} by its running maximum from the right, and reads it at
+     * {@code searchsorted(rc, recThrs, side='left')}. The same values come out here without the arrays: the positions
+     * where each recall threshold is first reached split the detections into blocks, each block keeps its largest
+     * precision, and the maximum from the right is taken over blocks at the end (maxima of the same doubles, so the
+     * numbers are identical). An ignored detection repeats the previous {@code rc} and {@code pr}, so it changes
+     * nothing, except in first position where both are 0.
+     */
+    private void curve(int[] kept, int nd, int a, int npig, int k, int m, double[] precision, double[] recall) {
+        int nR = recThrs.length;
+        int nM = maxDets.length;
+        double eps = Math.ulp(1.0);
+        double[] tp = new double[nT];
+        double[] fp = new double[nT];
+        double[] rc = new double[nT];
+        double[] pr = new double[nT];
+        // placed[t]: recall thresholds reached so far; blockMax[t * nR + r]: largest pr from where threshold r was
+        // first reached up to where the next one was.
+        int[] placed = new int[nT];
+        double[] blockMax = new double[nT * nR];
+        Arrays.fill(blockMax, Double.NEGATIVE_INFINITY);
+        for (int i = 0; i < nd; i++) {
+            int base = (kept[i] * nA + a) * nT;
+            for (int t = 0; t < nT; t++) {
+                byte out = outcome[base + t];
+                if (out == TRUE_POSITIVE) {
+                    tp[t]++;
+                    rc[t] = tp[t] / npig;
+                    pr[t] = tp[t] / (fp[t] + tp[t] + eps);
+                } else if (out == FALSE_POSITIVE) {
+                    fp[t]++;
+                    pr[t] = tp[t] / (fp[t] + tp[t] + eps);
+                } else if (i > 0) {
                     continue;
                 }
-                Arrays.fill(tp, 0);
-                Arrays.fill(fp, 0);
-                for (int i = 0; i < nd; i++) {
-                    int base = (kept[i] * nA + a) * nT;
-                    for (int t = 0; t < nT; t++) {
-                        byte out = outcome[base + t];
-                        if (out == TRUE_POSITIVE) {
-                            tp[t]++;
-                        } else if (out == FALSE_POSITIVE) {
-                            fp[t]++;
-                        }
-                        rc[t * nd + i] = tp[t] / npig[a];
-                        pr[t * nd + i] = tp[t] / (fp[t] + tp[t] + eps);
-                    }
+                int r = placed[t];
+                while (r < nR && rc[t] >= recThrs[r]) {
+                    r++;
                 }
-                for (int t = 0; t < nT; t++) {
-                    int off = t * nd;
-                    recall[((t * nK + k) * nA + a) * nM + m] = nd > 0 ? rc[off + nd - 1] : 0;
-                    for (int i = off + nd - 1; i > off; i--) {
-                        if (pr[i] > pr[i - 1]) {
-                            pr[i - 1] = pr[i];
-                        }
-                    }
-                    int i = 0;
-                    for (int ri = 0; ri < nR; ri++) {
-                        // searchsorted(rc, recThrs, side='left'): first i with rc[i] >= recThrs[ri].
-                        while (i < nd && rc[off + i] < recThrs[ri]) {
-                            i++;
-                        }
-                        precision[(((t * nR + ri) * nK + k) * nA + a) * nM + m] = i < nd ? pr[off + i] : 0;
-                    }
+                placed[t] = r;
+                int block = t * nR + r - 1;
+                if (r > 0 && pr[t] > blockMax[block]) {
+                    blockMax[block] = pr[t];
                 }
+            }
+        }
+        for (int t = 0; t < nT; t++) {
+            recall[((t * nK + k) * nA + a) * nM + m] = nd > 0 ? rc[t] : 0;
+            double suffix = Double.NEGATIVE_INFINITY;
+            for (int r = nR - 1; r >= 0; r--) {
+                double q = 0;
+                if (r < placed[t]) {
+                    suffix = Math.max(suffix, blockMax[t * nR + r]);
+                    q = suffix;
+                }
+                precision[(((t * nR + r) * nK + k) * nA + a) * nM + m] = q;
             }
         }
     }
