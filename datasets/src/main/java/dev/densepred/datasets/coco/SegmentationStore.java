@@ -49,7 +49,6 @@ public final class SegmentationStore {
     private double[] coords = new double[256];
     private int[] polyLengths = new int[8];
     private long[] rleCounts = new long[256];
-    private final double[] bbox = new double[4];
 
     /** Bytes in use. */
     public long byteSize() {
@@ -62,7 +61,7 @@ public final class SegmentationStore {
     }
 
     /**
-     * Reads one segmentation value (polygon list or RLE object) and appends it.
+     * Reads one segmentation value (polygon list or RLE object), checks it and appends it.
      *
      * @return the entry's offset
      * @throws IllegalArgumentException naming the defect when the value is well-formed JSON but not a valid
@@ -70,12 +69,20 @@ public final class SegmentationStore {
      * @throws IllegalStateException or {@link IOException} when the JSON itself does not have the expected shape
      */
     public int read(JsonReader r) throws IOException {
+        return read(r, true);
+    }
+
+    /**
+     * {@link #read(JsonReader)}, where {@code checkCompressed == false} stores a compressed RLE string without
+     * decoding it; the caller must then check it with {@link #area} (which a results reader does in parallel).
+     */
+    public int read(JsonReader r, boolean checkCompressed) throws IOException {
         JsonToken t = r.peek();
         if (t == JsonToken.BEGIN_ARRAY) {
             return readPolygons(r);
         }
         if (t == JsonToken.BEGIN_OBJECT) {
-            return readRle(r);
+            return readRle(r, checkCompressed);
         }
         r.skipValue();
         throw new IllegalArgumentException("segmentation: expected a polygon list or an RLE object, found " + t);
@@ -115,7 +122,7 @@ public final class SegmentationStore {
         return appendPolygons(coords, polyLengths, polys);
     }
 
-    private int readRle(JsonReader r) throws IOException {
+    private int readRle(JsonReader r, boolean checkCompressed) throws IOException {
         long h = -1;
         long w = -1;
         int sizeLen = -1;
@@ -171,13 +178,14 @@ public final class SegmentationStore {
         }
         if (counts != null) {
             byte[] s = counts.getBytes(StandardCharsets.ISO_8859_1);
-            long area;
-            try {
-                area = RleMask.scanCompressed((int) h, (int) w, s, 0, s.length, bbox);
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("segmentation: " + e.getMessage(), e);
+            if (checkCompressed) {
+                try {
+                    RleMask.scanCompressed((int) h, (int) w, s, 0, s.length, null);
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("segmentation: " + e.getMessage(), e);
+                }
             }
-            return appendCompressed((int) h, (int) w, area, bbox, s);
+            return appendCompressed((int) h, (int) w, s);
         }
         long sum = 0;
         for (int i = 0; i < nCounts; i++) {
@@ -222,7 +230,7 @@ public final class SegmentationStore {
 
     /** Appends a mask in its compressed form. */
     public int appendRle(RleMask mask) {
-        return appendCompressed(mask.height(), mask.width(), mask.area(), mask.toBbox(), mask.toCompressedBytes());
+        return appendCompressed(mask.height(), mask.width(), mask.toCompressedBytes());
     }
 
     private int appendPolygons(double[] xy, int[] lengths, int polys) {
@@ -247,16 +255,10 @@ public final class SegmentationStore {
         return at;
     }
 
-    // Layout: h, w, area, toBbox (4 integers), string length, string. Area and box are known from the check, and
-    // loadRes needs them for every detection.
-    private int appendCompressed(int h, int w, long area, double[] bbox, byte[] s) {
+    private int appendCompressed(int h, int w, byte[] s) {
         int at = begin(Kind.COMPRESSED_RLE);
         putVarint(h);
         putVarint(w);
-        putVarint(area);
-        for (int k = 0; k < 4; k++) {
-            putVarint((long) bbox[k]);
-        }
         putVarint(s.length);
         ensure(s.length);
         System.arraycopy(s, 0, heap, size, s.length);
@@ -312,12 +314,10 @@ public final class SegmentationStore {
         Cursor c = new Cursor(offset, kind);
         int rh = (int) c.varint();
         int rw = (int) c.varint();
+        int n = (int) c.varint();
         if (kind == Kind.COMPRESSED_RLE) {
-            c.skipStats();
-            int n = (int) c.varint();
             return RleMask.fromCompressed(rh, rw, heap, c.pos, c.pos + n);
         }
-        int n = (int) c.varint();
         int[] counts = new int[n];
         for (int i = 0; i < n; i++) {
             counts[i] = (int) c.varint();
@@ -326,22 +326,22 @@ public final class SegmentationStore {
     }
 
     /**
-     * The pixel count of {@link #toRle}'s mask, and its {@code toBbox} in {@code bbox} (when given); for a compressed
-     * RLE both were recorded when it was added.
+     * The pixel count of {@link #toRle}'s mask, and its {@code toBbox} in {@code bbox} (when given); a compressed RLE
+     * is checked and scanned without building the mask.
+     *
+     * @throws IllegalArgumentException when a compressed string is malformed
      */
     public long area(int offset, int h, int w, double[] bbox) {
         if (kind(offset) == Kind.COMPRESSED_RLE) {
             Cursor c = new Cursor(offset, Kind.COMPRESSED_RLE);
-            c.varint();
-            c.varint();
-            long area = c.varint();
-            for (int k = 0; k < 4; k++) {
-                long v = c.varint();
-                if (bbox != null) {
-                    bbox[k] = v;
-                }
+            int rh = (int) c.varint();
+            int rw = (int) c.varint();
+            int n = (int) c.varint();
+            try {
+                return RleMask.scanCompressed(rh, rw, heap, c.pos, c.pos + n, bbox);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("segmentation: " + e.getMessage(), e);
             }
-            return area;
         }
         RleMask m = toRle(offset, h, w);
         if (bbox != null) {
@@ -369,9 +369,6 @@ public final class SegmentationStore {
         Cursor c = new Cursor(offset, kind);
         out.beginObject();
         out.name("size").beginArray().value(c.varint()).value(c.varint()).endArray();
-        if (kind == Kind.COMPRESSED_RLE) {
-            c.skipStats();
-        }
         int n = (int) c.varint();
         out.name("counts");
         if (kind == Kind.COMPRESSED_RLE) {
@@ -450,13 +447,6 @@ public final class SegmentationStore {
                 shift += 7;
             } while (b < 0);
             return v;
-        }
-
-        /** Skips a compressed entry's area and box. */
-        void skipStats() {
-            for (int k = 0; k < 5; k++) {
-                varint();
-            }
         }
 
         long rawLong() {

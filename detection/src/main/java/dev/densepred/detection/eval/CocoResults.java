@@ -174,7 +174,10 @@ public final class CocoResults {
                 throw new IllegalArgumentException(where + ": needs a box or a mask");
             }
             double[] box = xywh != null ? xywh : mask.toBbox();
-            checkBox(where, box);
+            String defect = boxDefect(box);
+            if (defect != null) {
+                throw new IllegalArgumentException(where + ": " + defect);
+            }
             if (mask != null) {
                 checkMaskSize(where, mask, gt.images().height(img), gt.images().width(img));
             }
@@ -210,19 +213,20 @@ public final class CocoResults {
         }
     }
 
-    static void checkBox(String where, double[] box) {
+    /** What is wrong with a results box, or {@code null}: 4 finite values with {@code w, h >= 0}. */
+    static String boxDefect(double[] box) {
         if (box.length != 4) {
-            throw new IllegalArgumentException(where + ": bbox must be [x, y, w, h], found " + box.length + " values");
+            return "bbox must be [x, y, w, h], found " + box.length + " values";
         }
         for (double v : box) {
             if (!Double.isFinite(v)) {
-                throw new IllegalArgumentException(where + ": bbox " + Arrays.toString(box) + " is not finite");
+                return "bbox " + Arrays.toString(box) + " is not finite";
             }
         }
         if (box[2] < 0 || box[3] < 0) {
-            throw new IllegalArgumentException(where + ": bbox " + Arrays.toString(box)
-                    + " has negative size; expected [x, y, w, h] with w, h >= 0 (not [x1, y1, x2, y2])");
+            return "bbox " + Arrays.toString(box) + " has negative size; expected [x, y, w, h] with w, h >= 0 (not [x1, y1, x2, y2])";
         }
+        return null;
     }
 
     private static void checkMaskSize(String where, RleMask mask, int h, int w) {

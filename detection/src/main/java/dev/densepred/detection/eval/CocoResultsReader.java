@@ -18,6 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.stream.IntStream;
 
 /**
  * Reads a standard COCO results file, {@code [{"image_id", "category_id", "bbox" | "segmentation", "score"}, ...]},
@@ -32,6 +33,8 @@ import java.util.Arrays;
  * score or box that is missing, NaN or infinite (Python writes {@code NaN}, so it is read here to be reported), a
  * box with negative size, a malformed mask, or a mask whose size is not its image's (pycocotools would give an IoU of
  * -1 there).
+ *
+ * <p>The JSON is parsed on one thread; compressed masks are then checked and measured (area, box) on all cores.
  */
 public final class CocoResultsReader {
 
@@ -51,8 +54,8 @@ public final class CocoResultsReader {
         int[] categories = new int[cap];
         double[] scores = new double[cap];
         double[] boxes = new double[cap * 4];
-        long[] maskAreas = new long[cap];
         int[] segmentations = new int[cap];
+        boolean[] boxFromMask = new boolean[cap];
         CocoResults.AreaSource areaSource = null;
         try (JsonReader r = new JsonReader(new InputStreamReader(
                 new BufferedInputStream(Files.newInputStream(file), 1 << 16), StandardCharsets.UTF_8))) {
@@ -63,7 +66,6 @@ public final class CocoResultsReader {
             }
             r.beginArray();
             double[] box = new double[4];
-            double[] maskBox = new double[4];
             while (r.hasNext()) {
                 if (n == cap) {
                     cap *= 2;
@@ -71,8 +73,8 @@ public final class CocoResultsReader {
                     categories = Arrays.copyOf(categories, cap);
                     scores = Arrays.copyOf(scores, cap);
                     boxes = Arrays.copyOf(boxes, cap * 4);
-                    maskAreas = Arrays.copyOf(maskAreas, cap);
                     segmentations = Arrays.copyOf(segmentations, cap);
+                    boxFromMask = Arrays.copyOf(boxFromMask, cap);
                 }
                 long imageId = Long.MIN_VALUE;
                 long categoryId = Long.MIN_VALUE;
@@ -104,7 +106,7 @@ public final class CocoResultsReader {
                         }
                         case "segmentation" -> {
                             try {
-                                seg = store.read(r);
+                                seg = store.read(r, false);
                             } catch (IllegalArgumentException e) {
                                 segDefect = e.getMessage();
                             }
@@ -113,74 +115,65 @@ public final class CocoResultsReader {
                     }
                 }
                 r.endObject();
-                String where = "results[" + n + "] (image_id " + (imageId == Long.MIN_VALUE ? "missing" : imageId)
-                        + ", category_id " + (categoryId == Long.MIN_VALUE ? "missing" : categoryId) + ")";
                 if (n == 0) {
                     areaSource = nBox > 0 ? CocoResults.AreaSource.BOX : CocoResults.AreaSource.MASK;
                     if (nBox <= 0 && seg < 0 && segDefect == null) {
-                        throw new CocoFormatException(file, where + ": neither \"bbox\" nor \"segmentation\"; only bbox and "
-                                + "segm results are supported");
+                        throw bad(file, n, imageId, categoryId, "neither \"bbox\" nor \"segmentation\"; only bbox and segm "
+                                + "results are supported");
                     }
                 }
                 if (imageId == Long.MIN_VALUE || categoryId == Long.MIN_VALUE || !hasScore) {
-                    throw new CocoFormatException(file, where + ": missing \"image_id\", \"category_id\" or \"score\"");
+                    throw bad(file, n, imageId, categoryId, "missing \"image_id\", \"category_id\" or \"score\"");
                 }
                 int img = gt.images().indexOf(imageId);
                 if (img < 0) {
-                    throw new CocoFormatException(file, where + ": image_id " + imageId + " is not in the ground truth "
+                    throw bad(file, n, imageId, categoryId, "image_id " + imageId + " is not in the ground truth "
                             + gt.source().getFileName());
                 }
                 int cat = gt.categories().indexOf(categoryId);
                 if (cat < 0) {
-                    throw new CocoFormatException(file, where + ": category_id " + categoryId + " is not in the ground truth "
+                    throw bad(file, n, imageId, categoryId, "category_id " + categoryId + " is not in the ground truth "
                             + gt.source().getFileName());
                 }
                 if (!Double.isFinite(score)) {
-                    throw new CocoFormatException(file, where + ": score is " + score);
+                    throw bad(file, n, imageId, categoryId, "score is " + score);
                 }
                 if (segDefect != null) {
-                    throw new CocoFormatException(file, where + ": " + segDefect);
+                    throw bad(file, n, imageId, categoryId, segDefect);
                 }
                 boolean boxBranch = areaSource == CocoResults.AreaSource.BOX;
                 if (boxBranch && nBox < 0) {
-                    throw new CocoFormatException(file, where + ": no \"bbox\", but the first record has one, so all must "
+                    throw bad(file, n, imageId, categoryId, "no \"bbox\", but the first record has one, so all must "
                             + "(pycocotools' loadRes)");
                 }
                 if (!boxBranch && seg < 0) {
-                    throw new CocoFormatException(file, where + ": no \"segmentation\", but the first record has no bbox, so "
-                            + "all records need one (pycocotools' loadRes)");
+                    throw bad(file, n, imageId, categoryId, "no \"segmentation\", but the first record has no bbox, so all "
+                            + "records need one (pycocotools' loadRes)");
                 }
-                long maskArea = -1;
-                double[] b = box;
-                if (seg >= 0) {
+                if (seg >= 0 && store.kind(seg) != SegmentationStore.Kind.POLYGONS) {
+                    int[] size = store.rleSize(seg);
                     int h = gt.images().height(img);
                     int w = gt.images().width(img);
-                    if (store.kind(seg) != SegmentationStore.Kind.POLYGONS) {
-                        int[] size = store.rleSize(seg);
-                        if (size[0] != h || size[1] != w) {
-                            throw new CocoFormatException(file, where + ": mask size [" + size[0] + ", " + size[1]
-                                    + "] differs from the image's [height, width] = [" + h + ", " + w + "]");
-                        }
-                    }
-                    maskArea = store.area(seg, h, w, nBox < 0 ? maskBox : null);
-                    if (nBox < 0) {
-                        b = maskBox;
+                    if (size[0] != h || size[1] != w) {
+                        throw bad(file, n, imageId, categoryId, "mask size [" + size[0] + ", " + size[1]
+                                + "] differs from the image's [height, width] = [" + h + ", " + w + "]");
                     }
                 }
-                if (nBox >= 0 && nBox != 4) {
-                    throw new CocoFormatException(file, where + ": bbox must be [x, y, w, h], found " + nBox + " values");
-                }
-                try {
-                    CocoResults.checkBox(where, b);
-                } catch (IllegalArgumentException e) {
-                    throw new CocoFormatException(file, e.getMessage());
+                if (nBox >= 0) {
+                    if (nBox != 4) {
+                        throw bad(file, n, imageId, categoryId, "bbox must be [x, y, w, h], found " + nBox + " values");
+                    }
+                    String defect = CocoResults.boxDefect(box);
+                    if (defect != null) {
+                        throw bad(file, n, imageId, categoryId, defect);
+                    }
+                    System.arraycopy(box, 0, boxes, n * 4, 4);
                 }
                 images[n] = img;
                 categories[n] = cat;
                 scores[n] = score;
-                System.arraycopy(b, 0, boxes, n * 4, 4);
-                maskAreas[n] = maskArea;
                 segmentations[n] = seg;
+                boxFromMask[n] = nBox < 0;
                 n++;
             }
             r.endArray();
@@ -188,9 +181,53 @@ public final class CocoResultsReader {
             throw new CocoFormatException(file, "not a COCO results file: " + e.getMessage(), e);
         }
         store.trim();
+        long[] maskAreas = new long[n];
+        measureMasks(file, gt, store, n, images, categories, segmentations, boxFromMask, boxes, maskAreas);
         return new CocoResults(file, gt, Arrays.copyOf(images, n), Arrays.copyOf(categories, n), Arrays.copyOf(scores, n),
-                Arrays.copyOf(boxes, n * 4), Arrays.copyOf(maskAreas, n), Arrays.copyOf(segmentations, n), store,
+                Arrays.copyOf(boxes, n * 4), maskAreas, Arrays.copyOf(segmentations, n), store,
                 n == 0 ? null : areaSource);
+    }
+
+    /**
+     * Checks every mask and records its area (and, where the record gave none, its box), in parallel; the first bad
+     * record in file order is reported.
+     */
+    private static void measureMasks(Path file, CocoInstances gt, SegmentationStore store, int n, int[] images,
+            int[] categories, int[] segmentations, boolean[] boxFromMask, double[] boxes, long[] maskAreas) {
+        int[] firstBad = {Integer.MAX_VALUE};
+        String[] defect = new String[1];
+        IntStream.range(0, n).parallel().forEach(d -> {
+            int seg = segmentations[d];
+            if (seg < 0) {
+                maskAreas[d] = -1;
+                return;
+            }
+            int img = images[d];
+            double[] box = boxFromMask[d] ? new double[4] : null;
+            try {
+                maskAreas[d] = store.area(seg, gt.images().height(img), gt.images().width(img), box);
+            } catch (IllegalArgumentException e) {
+                synchronized (firstBad) {
+                    if (d < firstBad[0]) {
+                        firstBad[0] = d;
+                        defect[0] = e.getMessage();
+                    }
+                }
+                return;
+            }
+            if (box != null) {
+                System.arraycopy(box, 0, boxes, d * 4, 4);
+            }
+        });
+        if (defect[0] != null) {
+            int d = firstBad[0];
+            throw bad(file, d, gt.images().id(images[d]), gt.categories().id(categories[d]), defect[0]);
+        }
+    }
+
+    private static CocoFormatException bad(Path file, int index, long imageId, long categoryId, String defect) {
+        return new CocoFormatException(file, "results[" + index + "] (image_id " + (imageId == Long.MIN_VALUE ? "missing" : imageId)
+                + ", category_id " + (categoryId == Long.MIN_VALUE ? "missing" : categoryId) + "): " + defect);
     }
 
     // A number, or Python's unquoted NaN / Infinity / -Infinity (read as strings in lenient mode) for the checks.

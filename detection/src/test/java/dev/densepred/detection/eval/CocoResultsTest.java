@@ -105,7 +105,7 @@ class CocoResultsTest {
             missing score    | [{"image_id": IMG, "category_id": CAT, "bbox": [1, 2, 3, 4]}]                                    | results[0] (image_id IMG, category_id CAT): missing "image_id", "category_id" or "score"
             box then mask    | [{"image_id": IMG, "category_id": CAT, "bbox": [1, 2, 3, 4], "score": 0.5}, {"image_id": IMG, "category_id": CAT, "segmentation": {"size": [2, 2], "counts": "04"}, "score": 0.5}] | results[1] (image_id IMG, category_id CAT): no "bbox", but the first record has one
             mask size        | [{"image_id": IMG, "category_id": CAT, "segmentation": {"size": [2, 2], "counts": "04"}, "score": 0.5}] | results[0] (image_id IMG, category_id CAT): mask size [2, 2] differs from the image's [height, width]
-            bad RLE          | [{"image_id": IMG, "category_id": CAT, "segmentation": {"size": [2, 2], "counts": "0}"}, "score": 0.5}] | results[0] (image_id IMG, category_id CAT): segmentation: compressed RLE: character '}'
+            bad RLE          | [{"image_id": IMG, "category_id": CAT, "segmentation": {"size": [HEIGHT, WIDTH], "counts": "0}"}, "score": 0.5}] | results[0] (image_id IMG, category_id CAT): segmentation: compressed RLE: character '}'
             neither          | [{"image_id": IMG, "category_id": CAT, "score": 0.5}]                                            | results[0] (image_id IMG, category_id CAT): neither "bbox" nor "segmentation"
             not a list       | {"image_id": IMG}                                                                                | expected a JSON list of detections
             """)
@@ -114,7 +114,8 @@ class CocoResultsTest {
         CocoInstances gt = CocoInstancesReader.read(gtFile);
         String img = Long.toString(gt.images().id(0));
         String cat = Long.toString(gt.categories().id(0));
-        Path file = Files.writeString(tmp.resolve("bad.json"), json.replace("IMG", img).replace("CAT", cat));
+        Path file = Files.writeString(tmp.resolve("bad.json"), json.replace("IMG", img).replace("CAT", cat)
+                .replace("HEIGHT", Integer.toString(gt.images().height(0))).replace("WIDTH", Integer.toString(gt.images().width(0))));
         CocoFormatException e = assertThrows(CocoFormatException.class, () -> CocoResultsReader.read(file, gt), name);
         String want = expected.replace("IMG", img).replace("CAT", cat);
         assertTrue(e.getMessage().startsWith(file.toString()), name + ": names the file: " + e.getMessage());
