@@ -95,7 +95,8 @@ public final class MaskApi {
         }
         // Where the outline crosses a column centre, record the first covered row, back at the original scale.
         int n = m;
-        long[] a = new long[n + 1];
+        // Positions fit an int: checkSize bounds h * w.
+        int[] a = new int[n + 1];
         int na = 0;
         for (int j = 1; j < n; j++) {
             if (u[j] == u[j - 1]) {
@@ -114,32 +115,68 @@ public final class MaskApi {
                 yd = h;
             }
             yd = Math.ceil(yd);
-            a[na++] = (long) xd * h + (long) yd;
+            a[na++] = (int) xd * h + (int) yd;
         }
-        a[na++] = (long) h * w;
-        Arrays.sort(a, 0, na);
+        a[na++] = h * w;
+        sortPositions(a, na, h, w);
         // Boundary positions -> run lengths; a zero-length run merges its neighbours.
-        long p = 0;
+        int p = 0;
         for (int j = 0; j < na; j++) {
-            long t = a[j];
+            int t = a[j];
             a[j] -= p;
             p = t;
         }
         int[] b = new int[na];
         int j = 0;
         int mb = 0;
-        b[mb++] = (int) a[j++];
+        b[mb++] = a[j++];
         while (j < na) {
             if (a[j] > 0) {
-                b[mb++] = (int) a[j++];
+                b[mb++] = a[j++];
             } else {
                 j++;
                 if (j < na) {
-                    b[mb - 1] += (int) a[j++];
+                    b[mb - 1] += a[j++];
                 }
             }
         }
         return RleMask.trusted(h, w, Arrays.copyOf(b, mb));
+    }
+
+    /**
+     * Sorts column-major pixel positions {@code a[0, n)} (values {@code 0..h*w}). Long outlines are bucketed by
+     * column first (a column holds a handful of crossings), which beats a comparison sort there.
+     */
+    static void sortPositions(int[] a, int n, int h, int w) {
+        if (n < 256) {
+            Arrays.sort(a, 0, n);
+            return;
+        }
+        int[] start = new int[w + 2];
+        for (int i = 0; i < n; i++) {
+            start[a[i] / h + 1]++;
+        }
+        for (int c = 1; c < start.length; c++) {
+            start[c] += start[c - 1];
+        }
+        int[] sorted = new int[n];
+        int[] fill = Arrays.copyOf(start, w + 1);
+        for (int i = 0; i < n; i++) {
+            sorted[fill[a[i] / h]++] = a[i];
+        }
+        for (int c = 0; c <= w; c++) {
+            // Insertion sort within the column.
+            for (int i = start[c] + 1; i < start[c + 1]; i++) {
+                int v = sorted[i];
+                int j = i - 1;
+                while (j >= start[c] && sorted[j] > v) {
+                    sorted[j + 1] = sorted[j];
+                    j--;
+                }
+                sorted[j + 1] = v;
+            }
+        }
+        System.arraycopy(sorted, 0, a, 0, n);
     }
 
     /** pycocotools' {@code annToRLE} for polygons: each polygon rasterised by {@link #frPoly}, then merged. */

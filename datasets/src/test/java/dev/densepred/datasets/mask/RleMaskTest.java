@@ -121,6 +121,24 @@ class RleMaskTest {
     }
 
     @Test
+    void outlinePositionsSortLikeArraysSort() {
+        SplittableRandom rnd = new SplittableRandom(9);
+        for (int trial = 0; trial < 50; trial++) {
+            int h = 1 + rnd.nextInt(500);
+            int w = 1 + rnd.nextInt(500);
+            int n = 1 + rnd.nextInt(3000);
+            int[] a = new int[n];
+            for (int i = 0; i < n; i++) {
+                a[i] = rnd.nextInt(h * w + 1);
+            }
+            int[] expected = a.clone();
+            java.util.Arrays.sort(expected);
+            MaskApi.sortPositions(a, n, h, w);
+            assertArrayEquals(expected, a, "trial " + trial + " (n=" + n + ")");
+        }
+    }
+
+    @Test
     void polygonsAreValidated() {
         assertThrows(IllegalArgumentException.class, () -> PolygonMask.of(List.of(new double[] {1, 2, 3, 4})));
         assertThrows(IllegalArgumentException.class, () -> PolygonMask.of(List.of(new double[] {1, 2, 3, 4, 5})));
