@@ -22,7 +22,7 @@ public final class IdIndex {
      * @throws IllegalArgumentException naming the repeated id and both positions when an id appears twice
      */
     public static IdIndex of(long[] ids, int n) {
-        int[] order = sortPositions(ids, n);
+        int[] order = ascendingOrder(ids, n);
         long[] sorted = new long[n];
         int[] pos = new int[n];
         for (int i = 0; i < n; i++) {
@@ -48,17 +48,18 @@ public final class IdIndex {
         return sortedIds.length;
     }
 
-    private static int[] sortPositions(long[] ids, int n) {
+    /** Positions {@code 0..n-1} ordered by ascending {@code keys}, equal keys in position order (a stable sort). */
+    public static int[] ascendingOrder(long[] keys, int n) {
         int[] order = new int[n];
         int[] tmp = new int[n];
         for (int i = 0; i < n; i++) {
             order[i] = i;
         }
-        mergeSort(ids, order, tmp, 0, n);
+        mergeSort(keys, order, tmp, 0, n);
         return order;
     }
 
-    // Stable, so a repeated id reports its positions in file order.
+    // Stable: a repeated id reports its positions in file order, and COCOeval's tie rules rely on file order.
     private static void mergeSort(long[] ids, int[] a, int[] tmp, int from, int to) {
         if (to - from < 2) {
             return;

@@ -2,6 +2,7 @@ package dev.densepred.detection.eval;
 
 import dev.densepred.datasets.coco.CocoAnnotations;
 import dev.densepred.datasets.coco.CocoInstances;
+import dev.densepred.datasets.coco.IdIndex;
 import dev.densepred.datasets.mask.MaskApi;
 import dev.densepred.datasets.mask.RleMask;
 
@@ -510,13 +511,9 @@ public final class CocoEvaluator {
      */
     private static int[] sortByKey(long[] key, double[] scores) {
         int n = key.length;
-        int[] idx = new int[n];
-        for (int i = 0; i < n; i++) {
-            idx[i] = i;
-        }
-        int[] tmp = new int[n];
-        mergeSortByKey(idx, tmp, 0, n, key);
+        int[] idx = IdIndex.ascendingOrder(key, n);
         if (scores != null) {
+            int[] tmp = new int[n];
             int i = 0;
             while (i < n) {
                 int j = i + 1;
@@ -528,27 +525,5 @@ public final class CocoEvaluator {
             }
         }
         return idx;
-    }
-
-    private static void mergeSortByKey(int[] a, int[] tmp, int from, int to, long[] key) {
-        if (to - from < 2) {
-            return;
-        }
-        int mid = (from + to) >>> 1;
-        mergeSortByKey(a, tmp, from, mid, key);
-        mergeSortByKey(a, tmp, mid, to, key);
-        if (key[a[mid - 1]] <= key[a[mid]]) {
-            return;
-        }
-        System.arraycopy(a, from, tmp, from, to - from);
-        int i = from;
-        int j = mid;
-        for (int k = from; k < to; k++) {
-            if (j >= to || (i < mid && key[tmp[i]] <= key[tmp[j]])) {
-                a[k] = tmp[i++];
-            } else {
-                a[k] = tmp[j++];
-            }
-        }
     }
 }

@@ -7,6 +7,7 @@ import dev.densepred.datasets.mask.RleMask;
 
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.stream.IntStream;
 
 /**
  * Detections to evaluate against a ground truth, as pycocotools' {@code COCO.loadRes} leaves them: each has an
@@ -130,9 +131,11 @@ public final class CocoResults {
     /**
      * Collects detections for a ground truth. Every record is checked as it is added: the image and category must
      * exist in the ground truth, the score and box must be finite with {@code w, h >= 0}, and a mask must have its
-     * image's size.
+     * image's size. {@link CocoResultsReader} fills one too.
      */
     public static final class Builder {
+        private static final long TO_MEASURE = -2;
+
         private final CocoInstances gt;
         private final SegmentationStore store = new SegmentationStore();
         private int n;
@@ -142,6 +145,7 @@ public final class CocoResults {
         private double[] boxes = new double[4096];
         private long[] maskAreas = new long[1024];
         private int[] segmentations = new int[1024];
+        private boolean[] boxFromMask = new boolean[1024];
 
         Builder(CocoInstances gt) {
             this.gt = gt;
@@ -178,28 +182,26 @@ public final class CocoResults {
             if (defect != null) {
                 throw new IllegalArgumentException(where + ": " + defect);
             }
-            if (mask != null) {
-                checkMaskSize(where, mask, gt.images().height(img), gt.images().width(img));
+            if (mask != null && (mask.height() != gt.images().height(img) || mask.width() != gt.images().width(img))) {
+                throw new IllegalArgumentException(where + ": mask size [" + mask.height() + ", " + mask.width()
+                        + "] differs from the image's [height, width] = [" + gt.images().height(img) + ", "
+                        + gt.images().width(img) + "]");
             }
-            int d = grow();
-            images[d] = img;
-            categories[d] = cat;
-            scores[d] = score;
-            System.arraycopy(box, 0, boxes, d * 4, 4);
+            int d = put(img, cat, score, box, mask == null ? -1 : store.appendRle(mask));
             maskAreas[d] = mask == null ? -1 : mask.area();
-            segmentations[d] = mask == null ? -1 : store.appendRle(mask);
             return this;
         }
 
-        /** The results; the builder must not be used afterwards. */
-        public CocoResults build() {
-            store.trim();
-            return new CocoResults(null, gt, Arrays.copyOf(images, n), Arrays.copyOf(categories, n),
-                    Arrays.copyOf(scores, n), Arrays.copyOf(boxes, n * 4), Arrays.copyOf(maskAreas, n),
-                    Arrays.copyOf(segmentations, n), store, null);
+        /** Where {@link CocoResultsReader} puts the segmentations it parses. */
+        SegmentationStore store() {
+            return store;
         }
 
-        private int grow() {
+        /**
+         * Adds a checked record whose mask (entry {@code seg} of {@link #store()}, or -1) is measured in {@link #build};
+         * a {@code null} box is then the mask's.
+         */
+        int put(int img, int cat, double score, double[] box, int seg) {
             if (n == scores.length) {
                 int cap = n * 2;
                 images = Arrays.copyOf(images, cap);
@@ -208,8 +210,78 @@ public final class CocoResults {
                 boxes = Arrays.copyOf(boxes, cap * 4);
                 maskAreas = Arrays.copyOf(maskAreas, cap);
                 segmentations = Arrays.copyOf(segmentations, cap);
+                boxFromMask = Arrays.copyOf(boxFromMask, cap);
             }
-            return n++;
+            int d = n++;
+            images[d] = img;
+            categories[d] = cat;
+            scores[d] = score;
+            if (box != null) {
+                System.arraycopy(box, 0, boxes, d * 4, 4);
+            }
+            boxFromMask[d] = box == null;
+            segmentations[d] = seg;
+            maskAreas[d] = seg < 0 ? -1 : TO_MEASURE;
+            return d;
+        }
+
+        /** The results; the builder must not be used afterwards. */
+        public CocoResults build() {
+            return build(null, null);
+        }
+
+        /**
+         * The results, after checking and measuring the masks not measured yet on all cores.
+         *
+         * @throws BadRecord for the first record, in order, whose mask is malformed
+         */
+        CocoResults build(Path source, AreaSource areaSource) {
+            store.trim();
+            int[] firstBad = {Integer.MAX_VALUE};
+            String[] defect = new String[1];
+            IntStream.range(0, n).parallel().forEach(d -> {
+                if (maskAreas[d] != TO_MEASURE) {
+                    return;
+                }
+                int img = images[d];
+                double[] box = boxFromMask[d] ? new double[4] : null;
+                try {
+                    maskAreas[d] = store.area(segmentations[d], gt.images().height(img), gt.images().width(img), box);
+                } catch (IllegalArgumentException e) {
+                    synchronized (firstBad) {
+                        if (d < firstBad[0]) {
+                            firstBad[0] = d;
+                            defect[0] = e.getMessage();
+                        }
+                    }
+                    return;
+                }
+                if (box != null) {
+                    System.arraycopy(box, 0, boxes, d * 4, 4);
+                }
+            });
+            if (defect[0] != null) {
+                throw new BadRecord(firstBad[0], images[firstBad[0]], categories[firstBad[0]], defect[0]);
+            }
+            return new CocoResults(source, gt, Arrays.copyOf(images, n), Arrays.copyOf(categories, n),
+                    Arrays.copyOf(scores, n), Arrays.copyOf(boxes, n * 4), Arrays.copyOf(maskAreas, n),
+                    Arrays.copyOf(segmentations, n), store, n == 0 ? null : areaSource);
+        }
+    }
+
+    /** A detection found invalid while building: its position, image and category (as positions) and the defect. */
+    static final class BadRecord extends IllegalArgumentException {
+        final int index;
+        final int image;
+        final int category;
+        final String defect;
+
+        BadRecord(int index, int image, int category, String defect) {
+            super("detection #" + index + ": " + defect);
+            this.index = index;
+            this.image = image;
+            this.category = category;
+            this.defect = defect;
         }
     }
 
@@ -227,12 +299,5 @@ public final class CocoResults {
             return "bbox " + Arrays.toString(box) + " has negative size; expected [x, y, w, h] with w, h >= 0 (not [x1, y1, x2, y2])";
         }
         return null;
-    }
-
-    private static void checkMaskSize(String where, RleMask mask, int h, int w) {
-        if (mask.height() != h || mask.width() != w) {
-            throw new IllegalArgumentException(where + ": mask size [" + mask.height() + ", " + mask.width()
-                    + "] differs from the image's [height, width] = [" + h + ", " + w + "]");
-        }
     }
 }

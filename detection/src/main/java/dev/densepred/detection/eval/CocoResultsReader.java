@@ -17,8 +17,6 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
-import java.util.stream.IntStream;
 
 /**
  * Reads a standard COCO results file, {@code [{"image_id", "category_id", "bbox" | "segmentation", "score"}, ...]},
@@ -34,7 +32,8 @@ import java.util.stream.IntStream;
  * box with negative size, a malformed mask, or a mask whose size is not its image's (pycocotools would give an IoU of
  * -1 there).
  *
- * <p>The JSON is parsed on one thread; compressed masks are then checked and measured (area, box) on all cores.
+ * <p>The JSON is parsed on one thread; compressed masks are then checked and measured (area, box) on all cores by
+ * {@link CocoResults.Builder}.
  */
 public final class CocoResultsReader {
 
@@ -47,16 +46,10 @@ public final class CocoResultsReader {
      * @throws IOException when the file cannot be read
      */
     public static CocoResults read(Path file, CocoInstances gt) throws IOException {
-        SegmentationStore store = new SegmentationStore();
-        int cap = 1024;
-        int n = 0;
-        int[] images = new int[cap];
-        int[] categories = new int[cap];
-        double[] scores = new double[cap];
-        double[] boxes = new double[cap * 4];
-        int[] segmentations = new int[cap];
-        boolean[] boxFromMask = new boolean[cap];
+        CocoResults.Builder results = CocoResults.builder(gt);
+        SegmentationStore store = results.store();
         CocoResults.AreaSource areaSource = null;
+        int n = 0;
         try (JsonReader r = new JsonReader(new InputStreamReader(
                 new BufferedInputStream(Files.newInputStream(file), 1 << 16), StandardCharsets.UTF_8))) {
             // Lenient only so that Python's NaN / Infinity literals reach the checks below and get reported.
@@ -66,16 +59,7 @@ public final class CocoResultsReader {
             }
             r.beginArray();
             double[] box = new double[4];
-            while (r.hasNext()) {
-                if (n == cap) {
-                    cap *= 2;
-                    images = Arrays.copyOf(images, cap);
-                    categories = Arrays.copyOf(categories, cap);
-                    scores = Arrays.copyOf(scores, cap);
-                    boxes = Arrays.copyOf(boxes, cap * 4);
-                    segmentations = Arrays.copyOf(segmentations, cap);
-                    boxFromMask = Arrays.copyOf(boxFromMask, cap);
-                }
+            for (; r.hasNext(); n++) {
                 long imageId = Long.MIN_VALUE;
                 long categoryId = Long.MIN_VALUE;
                 double score = Double.NaN;
@@ -106,6 +90,7 @@ public final class CocoResultsReader {
                         }
                         case "segmentation" -> {
                             try {
+                                // Compressed strings are checked (in parallel) by the builder.
                                 seg = store.read(r, false);
                             } catch (IllegalArgumentException e) {
                                 segDefect = e.getMessage();
@@ -167,61 +152,17 @@ public final class CocoResultsReader {
                     if (defect != null) {
                         throw bad(file, n, imageId, categoryId, defect);
                     }
-                    System.arraycopy(box, 0, boxes, n * 4, 4);
                 }
-                images[n] = img;
-                categories[n] = cat;
-                scores[n] = score;
-                segmentations[n] = seg;
-                boxFromMask[n] = nBox < 0;
-                n++;
+                results.put(img, cat, score, nBox >= 0 ? box : null, seg);
             }
             r.endArray();
         } catch (IllegalStateException | NumberFormatException | MalformedJsonException | EOFException e) {
             throw new CocoFormatException(file, "not a COCO results file: " + e.getMessage(), e);
         }
-        store.trim();
-        long[] maskAreas = new long[n];
-        measureMasks(file, gt, store, n, images, categories, segmentations, boxFromMask, boxes, maskAreas);
-        return new CocoResults(file, gt, Arrays.copyOf(images, n), Arrays.copyOf(categories, n), Arrays.copyOf(scores, n),
-                Arrays.copyOf(boxes, n * 4), maskAreas, Arrays.copyOf(segmentations, n), store,
-                n == 0 ? null : areaSource);
-    }
-
-    /**
-     * Checks every mask and records its area (and, where the record gave none, its box), in parallel; the first bad
-     * record in file order is reported.
-     */
-    private static void measureMasks(Path file, CocoInstances gt, SegmentationStore store, int n, int[] images,
-            int[] categories, int[] segmentations, boolean[] boxFromMask, double[] boxes, long[] maskAreas) {
-        int[] firstBad = {Integer.MAX_VALUE};
-        String[] defect = new String[1];
-        IntStream.range(0, n).parallel().forEach(d -> {
-            int seg = segmentations[d];
-            if (seg < 0) {
-                maskAreas[d] = -1;
-                return;
-            }
-            int img = images[d];
-            double[] box = boxFromMask[d] ? new double[4] : null;
-            try {
-                maskAreas[d] = store.area(seg, gt.images().height(img), gt.images().width(img), box);
-            } catch (IllegalArgumentException e) {
-                synchronized (firstBad) {
-                    if (d < firstBad[0]) {
-                        firstBad[0] = d;
-                        defect[0] = e.getMessage();
-                    }
-                }
-                return;
-            }
-            if (box != null) {
-                System.arraycopy(box, 0, boxes, d * 4, 4);
-            }
-        });
-        if (defect[0] != null) {
-            int d = firstBad[0];
-            throw bad(file, d, gt.images().id(images[d]), gt.categories().id(categories[d]), defect[0]);
+        try {
+            return results.build(file, areaSource);
+        } catch (CocoResults.BadRecord e) {
+            throw bad(file, e.index, gt.images().id(e.image), gt.categories().id(e.category), e.defect);
         }
     }
 
