@@ -84,7 +84,7 @@ public final class CocoAnnotations {
         return segmentations[index] >= 0;
     }
 
-    /** The segmentation's offset in {@link #store()}, or -1 when there is none. */
+    /** The segmentation's entry in {@link #store()}, or -1 when there is none. */
     public int segmentation(int index) {
         return segmentations[index];
     }

@@ -14,9 +14,11 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * COCO {@code segmentation} values kept as they are until needed, packed in one byte array: polygons, uncompressed
- * RLE ({@code {"size": [h, w], "counts": [...]}}) and compressed RLE ({@code "counts": "<string>"}). An entry is
- * addressed by the offset {@link #read} or an {@code append} method returned.
+ * COCO {@code segmentation} values kept as they are until needed, packed in byte pages: polygons, uncompressed RLE
+ * ({@code {"size": [h, w], "counts": [...]}}) and compressed RLE ({@code "counts": "<string>"}). An entry is
+ * addressed by the number {@link #read} or an {@code append} method returned. Pages are 256 KiB (an entry larger
+ * than that gets a page of its own), small enough that the garbage collector never treats them as humongous and
+ * growing never copies what is already stored.
  *
  * <p>Polygon coordinates must come back as the exact doubles JSON gave (rasterisation rounds {@code 5 * x + 0.5},
  * so float32 would move pixels). Coordinates with at most two decimals (all of COCO's) are stored as varint deltas
@@ -42,8 +44,15 @@ public final class SegmentationStore {
     private static final long RAW_DOUBLE_TAG = 1;
     private static final long MAX_CENTI = 1L << 52;
 
-    private byte[] heap = new byte[1 << 12];
-    private int size;
+    private static final int PAGE = 1 << 18;
+
+    private final List<byte[]> pages = new ArrayList<>();
+    private byte[] page;
+    private int pos;
+    private long used;
+    // Entry number -> (page index << 32) | position in the page.
+    private long[] entries = new long[1024];
+    private int nEntries;
 
     // Scratch for parsing one value, reused.
     private double[] coords = new double[256];
@@ -52,18 +61,27 @@ public final class SegmentationStore {
 
     /** Bytes in use. */
     public long byteSize() {
-        return size;
+        return used;
     }
 
-    /** Releases the unused tail of the growth buffer once loading is done. */
+    /** Number of entries. */
+    public int size() {
+        return nEntries;
+    }
+
+    /** Releases the unused tail of the last page and of the entry table once loading is done. */
     public void trim() {
-        heap = Arrays.copyOf(heap, size);
+        if (page != null && pos < page.length) {
+            page = Arrays.copyOf(page, pos);
+            pages.set(pages.size() - 1, page);
+        }
+        entries = Arrays.copyOf(entries, nEntries);
     }
 
     /**
      * Reads one segmentation value (polygon list or RLE object), checks it and appends it.
      *
-     * @return the entry's offset
+     * @return the entry number
      * @throws IllegalArgumentException naming the defect when the value is well-formed JSON but not a valid
      *     segmentation (the value has then been consumed, so the caller can go on reading to name the record)
      * @throws IllegalStateException or {@link IOException} when the JSON itself does not have the expected shape
@@ -177,15 +195,29 @@ public final class SegmentationStore {
             throw new IllegalArgumentException("segmentation: RLE has no \"counts\"");
         }
         if (counts != null) {
-            byte[] s = counts.getBytes(StandardCharsets.ISO_8859_1);
+            int len = counts.length();
+            int at = begin(Kind.COMPRESSED_RLE, 31 + len);
+            putVarint(h);
+            putVarint(w);
+            putVarint(len);
+            int from = pos;
+            for (int i = 0; i < len; i++) {
+                char c = counts.charAt(i);
+                if (c < 48 || c > 111) {
+                    throw new IllegalArgumentException("segmentation: compressed RLE: character '" + c + "' at " + i
+                            + " is outside the alphabet (ASCII 48..111)");
+                }
+                page[pos++] = (byte) c;
+            }
+            used += pos - from;
             if (checkCompressed) {
                 try {
-                    RleMask.scanCompressed((int) h, (int) w, s, 0, s.length, null);
+                    RleMask.scanCompressed((int) h, (int) w, page, from, pos, null);
                 } catch (IllegalArgumentException e) {
                     throw new IllegalArgumentException("segmentation: " + e.getMessage(), e);
                 }
             }
-            return appendCompressed((int) h, (int) w, s);
+            return at;
         }
         long sum = 0;
         for (int i = 0; i < nCounts; i++) {
@@ -198,7 +230,7 @@ public final class SegmentationStore {
             throw new IllegalArgumentException("segmentation: RLE counts sum to " + sum + ", expected h*w = " + h + "*" + w
                     + " = " + h * w);
         }
-        int at = begin(Kind.RLE);
+        int at = begin(Kind.RLE, 31 + 10 * nCounts);
         putVarint(h);
         putVarint(w);
         putVarint(nCounts);
@@ -234,7 +266,11 @@ public final class SegmentationStore {
     }
 
     private int appendPolygons(double[] xy, int[] lengths, int polys) {
-        int at = begin(Kind.POLYGONS);
+        long most = 11;
+        for (int p = 0; p < polys; p++) {
+            most += 10 + 10L * lengths[p];
+        }
+        int at = begin(Kind.POLYGONS, (int) Math.min(Integer.MAX_VALUE - 16, most));
         putVarint(polys);
         int i = 0;
         for (int p = 0; p < polys; p++) {
@@ -256,24 +292,25 @@ public final class SegmentationStore {
     }
 
     private int appendCompressed(int h, int w, byte[] s) {
-        int at = begin(Kind.COMPRESSED_RLE);
+        int at = begin(Kind.COMPRESSED_RLE, 31 + s.length);
         putVarint(h);
         putVarint(w);
         putVarint(s.length);
-        ensure(s.length);
-        System.arraycopy(s, 0, heap, size, s.length);
-        size += s.length;
+        System.arraycopy(s, 0, page, pos, s.length);
+        pos += s.length;
+        used += s.length;
         return at;
     }
 
-    /** The form of the entry at {@code offset}. */
-    public Kind kind(int offset) {
-        return KINDS[heap[offset]];
+    /** The form of entry {@code entry}. */
+    public Kind kind(int entry) {
+        long loc = entries[entry];
+        return KINDS[pages.get((int) (loc >>> 32))[(int) loc]];
     }
 
     /** The polygons of a {@link Kind#POLYGONS} entry. */
-    public PolygonMask polygons(int offset) {
-        Cursor c = new Cursor(offset, Kind.POLYGONS);
+    public PolygonMask polygons(int entry) {
+        Cursor c = new Cursor(entry, Kind.POLYGONS);
         int polys = (int) c.varint();
         List<double[]> out = new ArrayList<>(polys);
         for (int p = 0; p < polys; p++) {
@@ -294,10 +331,10 @@ public final class SegmentationStore {
     }
 
     /** {@code [h, w]} of an RLE entry (either form). */
-    public int[] rleSize(int offset) {
-        Cursor c = new Cursor(offset, null);
+    public int[] rleSize(int entry) {
+        Cursor c = new Cursor(entry, null);
         if (c.kind == Kind.POLYGONS) {
-            throw new IllegalStateException("segmentation at " + offset + " is a polygon list, not an RLE");
+            throw new IllegalStateException("segmentation entry " + entry + " is a polygon list, not an RLE");
         }
         return new int[] {(int) c.varint(), (int) c.varint()};
     }
@@ -306,17 +343,17 @@ public final class SegmentationStore {
      * pycocotools' {@code annToRLE}: polygons are rasterised in an {@code h x w} image and merged; an RLE keeps its
      * own size.
      */
-    public RleMask toRle(int offset, int h, int w) {
-        Kind kind = kind(offset);
+    public RleMask toRle(int entry, int h, int w) {
+        Kind kind = kind(entry);
         if (kind == Kind.POLYGONS) {
-            return polygons(offset).toRle(h, w);
+            return polygons(entry).toRle(h, w);
         }
-        Cursor c = new Cursor(offset, kind);
+        Cursor c = new Cursor(entry, kind);
         int rh = (int) c.varint();
         int rw = (int) c.varint();
         int n = (int) c.varint();
         if (kind == Kind.COMPRESSED_RLE) {
-            return RleMask.fromCompressed(rh, rw, heap, c.pos, c.pos + n);
+            return RleMask.fromCompressed(rh, rw, c.bytes, c.pos, c.pos + n);
         }
         int[] counts = new int[n];
         for (int i = 0; i < n; i++) {
@@ -331,19 +368,19 @@ public final class SegmentationStore {
      *
      * @throws IllegalArgumentException when a compressed string is malformed
      */
-    public long area(int offset, int h, int w, double[] bbox) {
-        if (kind(offset) == Kind.COMPRESSED_RLE) {
-            Cursor c = new Cursor(offset, Kind.COMPRESSED_RLE);
+    public long area(int entry, int h, int w, double[] bbox) {
+        if (kind(entry) == Kind.COMPRESSED_RLE) {
+            Cursor c = new Cursor(entry, Kind.COMPRESSED_RLE);
             int rh = (int) c.varint();
             int rw = (int) c.varint();
             int n = (int) c.varint();
             try {
-                return RleMask.scanCompressed(rh, rw, heap, c.pos, c.pos + n, bbox);
+                return RleMask.scanCompressed(rh, rw, c.bytes, c.pos, c.pos + n, bbox);
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("segmentation: " + e.getMessage(), e);
             }
         }
-        RleMask m = toRle(offset, h, w);
+        RleMask m = toRle(entry, h, w);
         if (bbox != null) {
             m.toBbox(bbox, 0);
         }
@@ -351,10 +388,10 @@ public final class SegmentationStore {
     }
 
     /** Writes the entry back as COCO JSON, in the form it was read or appended in. */
-    public void writeJson(int offset, JsonWriter out) throws IOException {
-        Kind kind = kind(offset);
+    public void writeJson(int entry, JsonWriter out) throws IOException {
+        Kind kind = kind(entry);
         if (kind == Kind.POLYGONS) {
-            PolygonMask p = polygons(offset);
+            PolygonMask p = polygons(entry);
             out.beginArray();
             for (int i = 0; i < p.size(); i++) {
                 out.beginArray();
@@ -366,13 +403,13 @@ public final class SegmentationStore {
             out.endArray();
             return;
         }
-        Cursor c = new Cursor(offset, kind);
+        Cursor c = new Cursor(entry, kind);
         out.beginObject();
         out.name("size").beginArray().value(c.varint()).value(c.varint()).endArray();
         int n = (int) c.varint();
         out.name("counts");
         if (kind == Kind.COMPRESSED_RLE) {
-            out.value(new String(heap, c.pos, n, StandardCharsets.ISO_8859_1));
+            out.value(new String(c.bytes, c.pos, n, StandardCharsets.ISO_8859_1));
         } else {
             out.beginArray();
             for (int i = 0; i < n; i++) {
@@ -383,37 +420,37 @@ public final class SegmentationStore {
         out.endObject();
     }
 
-    private int begin(Kind kind) {
-        ensure(1);
-        int at = size;
-        heap[size++] = (byte) kind.ordinal();
-        return at;
-    }
-
-    private void ensure(int more) {
-        long need = (long) size + more;
-        if (need > Integer.MAX_VALUE - 16) {
-            throw new IllegalStateException("segmentations take more than 2 GiB packed; split the annotation file");
+    /** Starts an entry of at most {@code maxBytes} bytes, on the current page if it fits, else on a new one. */
+    private int begin(Kind kind, int maxBytes) {
+        if (page == null || pos + maxBytes > page.length) {
+            page = new byte[Math.max(PAGE, maxBytes)];
+            pages.add(page);
+            pos = 0;
         }
-        if (need > heap.length) {
-            heap = Arrays.copyOf(heap, (int) Math.min(Integer.MAX_VALUE - 16, Math.max(need, heap.length * 2L)));
+        if (nEntries == entries.length) {
+            entries = Arrays.copyOf(entries, nEntries * 2);
         }
+        entries[nEntries] = ((long) (pages.size() - 1) << 32) | pos;
+        page[pos++] = (byte) kind.ordinal();
+        used++;
+        return nEntries++;
     }
 
     private void putVarint(long v) {
-        ensure(10);
+        int from = pos;
         while ((v & ~0x7FL) != 0) {
-            heap[size++] = (byte) ((v & 0x7F) | 0x80);
+            page[pos++] = (byte) ((v & 0x7F) | 0x80);
             v >>>= 7;
         }
-        heap[size++] = (byte) v;
+        page[pos++] = (byte) v;
+        used += pos - from;
     }
 
     private void putLong(long v) {
-        ensure(8);
         for (int i = 0; i < 8; i++) {
-            heap[size++] = (byte) (v >>> (8 * i));
+            page[pos++] = (byte) (v >>> (8 * i));
         }
+        used += 8;
     }
 
     private static long zigzag(long v) {
@@ -424,17 +461,20 @@ public final class SegmentationStore {
         return (v >>> 1) ^ -(v & 1);
     }
 
-    /** Reads one entry from its offset. */
+    /** Reads one entry from its start. */
     private final class Cursor {
         final Kind kind;
+        final byte[] bytes;
         int pos;
 
-        Cursor(int offset, Kind expected) {
-            kind = kind(offset);
+        Cursor(int entry, Kind expected) {
+            kind = kind(entry);
             if (expected != null && kind != expected) {
-                throw new IllegalStateException("segmentation at " + offset + " is " + kind + ", not " + expected);
+                throw new IllegalStateException("segmentation entry " + entry + " is " + kind + ", not " + expected);
             }
-            pos = offset + 1;
+            long loc = entries[entry];
+            bytes = pages.get((int) (loc >>> 32));
+            pos = (int) loc + 1;
         }
 
         long varint() {
@@ -442,7 +482,7 @@ public final class SegmentationStore {
             int shift = 0;
             byte b;
             do {
-                b = heap[pos++];
+                b = bytes[pos++];
                 v |= (long) (b & 0x7F) << shift;
                 shift += 7;
             } while (b < 0);
@@ -452,7 +492,7 @@ public final class SegmentationStore {
         long rawLong() {
             long v = 0;
             for (int i = 0; i < 8; i++) {
-                v |= (heap[pos++] & 0xFFL) << (8 * i);
+                v |= (bytes[pos++] & 0xFFL) << (8 * i);
             }
             return v;
         }

@@ -214,11 +214,11 @@ public final class MaskApi {
         if (masks.length == 1) {
             return first;
         }
-        int[] cnts = new int[h * w + 1];
+        // A result run ends only where a run of either input ends, so the inputs' run counts bound the output
+        // (pycocotools allocates h * w + 1 counts instead).
         int[] a0 = first.countsView();
         int m = a0.length;
-        System.arraycopy(a0, 0, cnts, 0, m);
-        int[] scratch = new int[h * w + 1];
+        int[] cnts = a0;
         for (int i = 1; i < masks.length; i++) {
             RleMask bMask = masks[i];
             if (bMask.height() != h || bMask.width() != w) {
@@ -229,7 +229,7 @@ public final class MaskApi {
             int aM = m;
             int[] bC = bMask.countsView();
             int bM = bC.length;
-            int[] out = scratch;
+            int[] out = new int[aM + bM + 1];
             // The two run lists are walked together; a run of the result ends where its value changes.
             long ca = aM > 0 ? aC[0] : 0;
             long cb = bM > 0 ? bC[0] : 0;
@@ -264,7 +264,6 @@ public final class MaskApi {
                     cc = 0;
                 }
             }
-            scratch = cnts;
             cnts = out;
         }
         return RleMask.trusted(h, w, Arrays.copyOf(cnts, m));

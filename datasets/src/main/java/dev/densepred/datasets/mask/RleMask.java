@@ -56,9 +56,14 @@ public final class RleMask {
 
     /** {@link #fromCompressedString} over ASCII bytes {@code s[from, to)}. */
     public static RleMask fromCompressed(int h, int w, byte[] s, int from, int to) {
-        int[] cnts = new int[to - from];
+        // Each count ends with a character without the continuation bit (0x20 after the offset of 48).
+        int ends = 0;
+        for (int p = from; p < to; p++) {
+            ends += ((s[p] - 48) & 0x20) == 0 ? 1 : 0;
+        }
+        int[] cnts = new int[ends];
         int m = decode(h, w, s, from, to, cnts, null);
-        return new RleMask(h, w, Arrays.copyOf(cnts, m));
+        return new RleMask(h, w, m == ends ? cnts : Arrays.copyOf(cnts, m));
     }
 
     /**

@@ -45,6 +45,36 @@ class SegmentationStoreTest {
     }
 
     @Test
+    void entriesSurvivePageBoundariesAndOversizedEntries() {
+        SegmentationStore store = new SegmentationStore();
+        SplittableRandom rnd = new SplittableRandom(1);
+        java.util.List<RleMask> masks = new java.util.ArrayList<>();
+        java.util.List<Integer> ids = new java.util.ArrayList<>();
+        for (int i = 0; i < 3000; i++) {
+            // Some entries far larger than a 256 KiB page.
+            int h = i % 1000 == 7 ? 2000 : 40;
+            byte[] pixels = new byte[h * 60];
+            for (int p = 0; p < pixels.length; p++) {
+                pixels[p] = (byte) (rnd.nextInt(3) == 0 ? 1 : 0);
+            }
+            RleMask m = RleMask.encodeColumnMajor(h, 60, pixels);
+            masks.add(m);
+            ids.add(store.appendRle(m));
+        }
+        double[] big = new double[40_000];
+        for (int j = 0; j < big.length; j++) {
+            big[j] = rnd.nextDouble(0, 500);
+        }
+        int bigId = store.appendPolygons(PolygonMask.of(List.of(big)));
+        store.trim();
+        for (int i = 0; i < masks.size(); i++) {
+            assertEquals(masks.get(i), store.toRle(ids.get(i), 0, 0), "entry " + i);
+        }
+        assertArrayEquals(big, store.polygons(bigId).polygon(0), 0.0, "a polygon larger than a page");
+        assertEquals(masks.size() + 1, store.size());
+    }
+
+    @Test
     void everyFormRoundTripsThroughJson() throws IOException {
         String[] values = {
             "[[10.5,2.25,30.0,4.0,20.0,40.75]]",
