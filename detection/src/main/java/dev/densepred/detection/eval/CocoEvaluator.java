@@ -421,72 +421,81 @@ public final class CocoEvaluator {
                     kept[nd++] = slots[order[i]];
                 }
             }
-            for (int a = 0; a < nA; a++) {
-                if (npig[a] > 0) {
-                    curve(kept, nd, a, npig[a], k, m, precision, recall);
-                }
-            }
+            curves(kept, nd, npig, k, m, precision, recall);
         }
     }
 
     /**
-     * The precision-recall curve of one (category, area, maxDets) for every IoU threshold, in one pass over the
-     * detections in score order. pycocotools computes {@code rc = tp / npig} and {@code pr = tp / (tp + fp + eps)} at
-     * every position, replaces {@code pr} by its running maximum from the right, and reads it at
+     * The precision-recall curves of one (category, maxDets) for every area range and IoU threshold, in one pass over
+     * the detections in score order (their outcomes for all ranges and thresholds are adjacent in memory).
+     * pycocotools computes {@code rc = tp / npig} and {@code pr = tp / (tp + fp + eps)} at every position, replaces
+     * {@code pr} by its running maximum from the right, and reads it at
      * {@code searchsorted(rc, recThrs, side='left')}. The same values come out here without the arrays: the positions
      * where each recall threshold is first reached split the detections into blocks, each block keeps its largest
      * precision, and the maximum from the right is taken over blocks at the end (maxima of the same doubles, so the
      * numbers are identical). An ignored detection repeats the previous {@code rc} and {@code pr}, so it changes
-     * nothing, except in first position where both are 0.
+     * nothing, except in first position where both are 0. Ranges without non-ignored ground truth stay -1.
      */
-    private void curve(int[] kept, int nd, int a, int npig, int k, int m, double[] precision, double[] recall) {
+    private void curves(int[] kept, int nd, int[] npig, int k, int m, double[] precision, double[] recall) {
         int nR = recThrs.length;
         int nM = maxDets.length;
+        int nS = nA * nT;
         double eps = Math.ulp(1.0);
-        double[] tp = new double[nT];
-        double[] fp = new double[nT];
-        double[] rc = new double[nT];
-        double[] pr = new double[nT];
-        // placed[t]: recall thresholds reached so far; blockMax[t * nR + r]: largest pr from where threshold r was
+        // State per (area, threshold) s = a * nT + t.
+        double[] tp = new double[nS];
+        double[] fp = new double[nS];
+        double[] rc = new double[nS];
+        double[] pr = new double[nS];
+        // placed[s]: recall thresholds reached so far; blockMax[s * nR + r]: largest pr from where threshold r was
         // first reached up to where the next one was.
-        int[] placed = new int[nT];
-        double[] blockMax = new double[nT * nR];
+        int[] placed = new int[nS];
+        double[] blockMax = new double[nS * nR];
         Arrays.fill(blockMax, Double.NEGATIVE_INFINITY);
         for (int i = 0; i < nd; i++) {
-            int base = (kept[i] * nA + a) * nT;
-            for (int t = 0; t < nT; t++) {
-                byte out = outcome[base + t];
+            int base = kept[i] * nS;
+            for (int sIdx = 0; sIdx < nS; sIdx++) {
+                int np = npig[sIdx / nT];
+                if (np == 0) {
+                    continue;
+                }
+                byte out = outcome[base + sIdx];
                 if (out == TRUE_POSITIVE) {
-                    tp[t]++;
-                    rc[t] = tp[t] / npig;
-                    pr[t] = tp[t] / (fp[t] + tp[t] + eps);
+                    tp[sIdx]++;
+                    rc[sIdx] = tp[sIdx] / np;
+                    pr[sIdx] = tp[sIdx] / (fp[sIdx] + tp[sIdx] + eps);
                 } else if (out == FALSE_POSITIVE) {
-                    fp[t]++;
-                    pr[t] = tp[t] / (fp[t] + tp[t] + eps);
+                    fp[sIdx]++;
+                    pr[sIdx] = tp[sIdx] / (fp[sIdx] + tp[sIdx] + eps);
                 } else if (i > 0) {
                     continue;
                 }
-                int r = placed[t];
-                while (r < nR && rc[t] >= recThrs[r]) {
+                int r = placed[sIdx];
+                while (r < nR && rc[sIdx] >= recThrs[r]) {
                     r++;
                 }
-                placed[t] = r;
-                int block = t * nR + r - 1;
-                if (r > 0 && pr[t] > blockMax[block]) {
-                    blockMax[block] = pr[t];
+                placed[sIdx] = r;
+                int block = sIdx * nR + r - 1;
+                if (r > 0 && pr[sIdx] > blockMax[block]) {
+                    blockMax[block] = pr[sIdx];
                 }
             }
         }
-        for (int t = 0; t < nT; t++) {
-            recall[((t * nK + k) * nA + a) * nM + m] = nd > 0 ? rc[t] : 0;
-            double suffix = Double.NEGATIVE_INFINITY;
-            for (int r = nR - 1; r >= 0; r--) {
-                double q = 0;
-                if (r < placed[t]) {
-                    suffix = Math.max(suffix, blockMax[t * nR + r]);
-                    q = suffix;
+        for (int a = 0; a < nA; a++) {
+            if (npig[a] == 0) {
+                continue;
+            }
+            for (int t = 0; t < nT; t++) {
+                int sIdx = a * nT + t;
+                recall[((t * nK + k) * nA + a) * nM + m] = nd > 0 ? rc[sIdx] : 0;
+                double suffix = Double.NEGATIVE_INFINITY;
+                for (int r = nR - 1; r >= 0; r--) {
+                    double q = 0;
+                    if (r < placed[sIdx]) {
+                        suffix = Math.max(suffix, blockMax[sIdx * nR + r]);
+                        q = suffix;
+                    }
+                    precision[(((t * nR + r) * nK + k) * nA + a) * nM + m] = q;
                 }
-                precision[(((t * nR + r) * nK + k) * nA + a) * nM + m] = q;
             }
         }
     }
