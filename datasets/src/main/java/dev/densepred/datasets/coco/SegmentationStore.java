@@ -302,6 +302,29 @@ public final class SegmentationStore {
         return at;
     }
 
+    /**
+     * Moves every entry of {@code other} to the end of this store (its pages are taken over, not copied); entry
+     * {@code e} of {@code other} becomes entry {@code e + } the returned value here. {@code other} must not be used
+     * afterwards.
+     */
+    public int appendAll(SegmentationStore other) {
+        other.trim();
+        int shift = nEntries;
+        int pageShift = pages.size();
+        pages.addAll(other.pages);
+        if (nEntries + other.nEntries > entries.length) {
+            entries = Arrays.copyOf(entries, nEntries + other.nEntries);
+        }
+        for (int e = 0; e < other.nEntries; e++) {
+            long loc = other.entries[e];
+            entries[nEntries++] = ((long) ((int) (loc >>> 32) + pageShift) << 32) | (loc & 0xFFFFFFFFL);
+        }
+        used += other.used;
+        // New entries go to a fresh page: the current one is no longer the last.
+        page = null;
+        return shift;
+    }
+
     /** The form of entry {@code entry}. */
     public Kind kind(int entry) {
         long loc = entries[entry];

@@ -62,8 +62,14 @@ public final class Utf8JsonReader extends JsonReader {
 
     /** Reads JSON from {@code in} (UTF-8), which {@link #close} closes. */
     public Utf8JsonReader(InputStream in) {
+        this(in, 0);
+    }
+
+    /** Reads JSON from {@code in}, whose first byte is byte {@code byteOffset} of a file (for error positions). */
+    public Utf8JsonReader(InputStream in, long byteOffset) {
         super(Reader.nullReader());
         this.in = in;
+        this.consumedBefore = byteOffset;
         stack[0] = EMPTY_DOCUMENT;
     }
 

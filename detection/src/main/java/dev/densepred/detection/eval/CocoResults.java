@@ -197,6 +197,39 @@ public final class CocoResults {
             return store;
         }
 
+        /** Number of detections so far. */
+        int size() {
+            return n;
+        }
+
+        int imageIndex(int d) {
+            return images[d];
+        }
+
+        int categoryIndex(int d) {
+            return categories[d];
+        }
+
+        /** Whether detection {@code d} came with a box (rather than taking its mask's). */
+        boolean hasBox(int d) {
+            return !boxFromMask[d];
+        }
+
+        boolean hasMask(int d) {
+            return segmentations[d] >= 0;
+        }
+
+        /** Moves every detection of {@code other} (same ground truth) after these; {@code other} is spent. */
+        void appendAll(Builder other) {
+            int shift = store.appendAll(other.store);
+            for (int d = 0; d < other.n; d++) {
+                int seg = other.segmentations[d];
+                double[] box = other.boxFromMask[d] ? null : Arrays.copyOfRange(other.boxes, d * 4, d * 4 + 4);
+                int at = put(other.images[d], other.categories[d], other.scores[d], box, seg < 0 ? -1 : seg + shift);
+                maskAreas[at] = other.maskAreas[d];
+            }
+        }
+
         /**
          * Adds a checked record whose mask (entry {@code seg} of {@link #store()}, or -1) is measured in {@link #build};
          * a {@code null} box is then the mask's.

@@ -83,6 +83,54 @@ class CocoResultsTest {
         }
     }
 
+    /**
+     * Files of several megabytes are parsed in two halves at once; the halves must give the records of a
+     * one-piece parse, also when the first candidate cut lies inside a string or a nested value, and errors must name
+     * the same record.
+     */
+    @Test
+    void bigFilesReadInTwoHalvesGiveTheSameRecords() throws IOException {
+        CocoInstances gt = CocoInstancesReader.read(caseDir().resolve("gt.json"));
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(8);
+        int n = 40_000;
+        int badAt = n - 5;
+        for (String trap : new String[] {"", ", \"note\": \"},{\"", ", \"extra\": [{\"a\": 1},{\"b\": 2}]"}) {
+            StringBuilder good = new StringBuilder("[");
+            StringBuilder bad = new StringBuilder("[");
+            for (int i = 0; i < n; i++) {
+                int img = rnd.nextInt(gt.images().size());
+                int cat = rnd.nextInt(gt.categories().size());
+                // The trap ends every record, so a cut searched from the middle of a record meets it first.
+                String rest = ", \"category_id\": " + gt.categories().id(cat) + ", \"bbox\": [" + (float) rnd.nextDouble(0, 300)
+                        + ", " + (float) rnd.nextDouble(0, 300) + ", " + (float) rnd.nextDouble(0, 80) + ", "
+                        + (float) rnd.nextDouble(0, 80) + "], \"score\": " + (float) rnd.nextDouble() + trap + "}";
+                String sep = i == 0 ? "" : ",\n";
+                good.append(sep).append("{\"image_id\": ").append(gt.images().id(img)).append(rest);
+                bad.append(sep).append("{\"image_id\": ").append(i == badAt ? -77 : gt.images().id(img)).append(rest);
+            }
+            Path file = Files.writeString(tmp.resolve("big.json"), good.append("]"));
+            assertTrue(Files.size(file) > 4 << 20, "the file must be large enough to be split");
+            CocoResults two = CocoResultsReader.read(file, gt, true);
+            CocoResults one = CocoResultsReader.read(file, gt, false);
+            assertEquals(n, two.size(), "trap '" + trap + "': count");
+            for (int d = 0; d < n; d++) {
+                assertEquals(one.imageIndex(d), two.imageIndex(d), "record " + d);
+                assertEquals(one.categoryIndex(d), two.categoryIndex(d), "record " + d);
+                assertEquals(one.score(d), two.score(d), 0.0, "record " + d);
+                for (int k = 0; k < 4; k++) {
+                    assertEquals(one.bbox(d, k), two.bbox(d, k), 0.0, "record " + d);
+                }
+            }
+
+            // A bad record in the second half is named by its index in the file.
+            Path badFile = Files.writeString(tmp.resolve("bad_big.json"), bad.append("]"));
+            CocoFormatException split = assertThrows(CocoFormatException.class, () -> CocoResultsReader.read(badFile, gt, true));
+            CocoFormatException whole = assertThrows(CocoFormatException.class, () -> CocoResultsReader.read(badFile, gt, false));
+            assertEquals(whole.getMessage(), split.getMessage());
+            assertTrue(split.getMessage().contains("results[" + badAt + "] (image_id -77"), split.getMessage());
+        }
+    }
+
     @Test
     void emptyResultsScoreZeroWhereThereIsGroundTruth() throws IOException {
         CocoInstances gt = CocoInstancesReader.read(caseDir().resolve("gt.json"));
@@ -103,7 +151,7 @@ class CocoResultsTest {
             infinite box     | [{"image_id": IMG, "category_id": CAT, "bbox": [1, 2, Infinity, 4], "score": 0.5}]               | results[0] (image_id IMG, category_id CAT): bbox [1.0, 2.0, Infinity, 4.0] is not finite
             negative box     | [{"image_id": IMG, "category_id": CAT, "bbox": [10, 20, 5, -4], "score": 0.5}]                   | results[0] (image_id IMG, category_id CAT): bbox [10.0, 20.0, 5.0, -4.0] has negative size
             missing score    | [{"image_id": IMG, "category_id": CAT, "bbox": [1, 2, 3, 4]}]                                    | results[0] (image_id IMG, category_id CAT): missing "image_id", "category_id" or "score"
-            box then mask    | [{"image_id": IMG, "category_id": CAT, "bbox": [1, 2, 3, 4], "score": 0.5}, {"image_id": IMG, "category_id": CAT, "segmentation": {"size": [2, 2], "counts": "04"}, "score": 0.5}] | results[1] (image_id IMG, category_id CAT): no "bbox", but the first record has one
+            box then mask    | [{"image_id": IMG, "category_id": CAT, "bbox": [1, 2, 3, 4], "score": 0.5}, {"image_id": IMG, "category_id": CAT, "segmentation": {"size": [HEIGHT, WIDTH], "counts": [PIXELS]}, "score": 0.5}] | results[1] (image_id IMG, category_id CAT): no "bbox", but the first record has one
             mask size        | [{"image_id": IMG, "category_id": CAT, "segmentation": {"size": [2, 2], "counts": "04"}, "score": 0.5}] | results[0] (image_id IMG, category_id CAT): mask size [2, 2] differs from the image's [height, width]
             bad RLE          | [{"image_id": IMG, "category_id": CAT, "segmentation": {"size": [HEIGHT, WIDTH], "counts": "0}"}, "score": 0.5}] | results[0] (image_id IMG, category_id CAT): segmentation: compressed RLE: character '}'
             neither          | [{"image_id": IMG, "category_id": CAT, "score": 0.5}]                                            | results[0] (image_id IMG, category_id CAT): neither "bbox" nor "segmentation"
@@ -115,7 +163,8 @@ class CocoResultsTest {
         String img = Long.toString(gt.images().id(0));
         String cat = Long.toString(gt.categories().id(0));
         Path file = Files.writeString(tmp.resolve("bad.json"), json.replace("IMG", img).replace("CAT", cat)
-                .replace("HEIGHT", Integer.toString(gt.images().height(0))).replace("WIDTH", Integer.toString(gt.images().width(0))));
+                .replace("HEIGHT", Integer.toString(gt.images().height(0))).replace("WIDTH", Integer.toString(gt.images().width(0)))
+                .replace("PIXELS", Integer.toString(gt.images().height(0) * gt.images().width(0))));
         CocoFormatException e = assertThrows(CocoFormatException.class, () -> CocoResultsReader.read(file, gt), name);
         String want = expected.replace("IMG", img).replace("CAT", cat);
         assertTrue(e.getMessage().startsWith(file.toString()), name + ": names the file: " + e.getMessage());
