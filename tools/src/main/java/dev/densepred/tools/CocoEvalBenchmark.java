@@ -24,6 +24,7 @@ import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -116,12 +117,12 @@ final class CocoEvalBenchmark implements Callable<Integer> {
         long t0 = System.nanoTime();
         Path gtTmp = dir.resolve("gt.json.tmp");
         SyntheticInstances.write(gtTmp, SyntheticInstances.Settings.val2017());
-        Files.move(gtTmp, gtFile, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.move(gtTmp, gtFile, StandardCopyOption.REPLACE_EXISTING);
         Path boxTmp = dir.resolve("dets_bbox.json.tmp");
         Path segmTmp = dir.resolve("dets_segm.json.tmp");
         SyntheticDetections.write(CocoInstancesReader.read(gtFile), boxTmp, segmTmp, SyntheticDetections.Settings.defaults());
-        Files.move(boxTmp, boxFile, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        Files.move(segmTmp, segmFile, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.move(boxTmp, boxFile, StandardCopyOption.REPLACE_EXISTING);
+        Files.move(segmTmp, segmFile, StandardCopyOption.REPLACE_EXISTING);
         out.printf(Locale.ROOT, "generated %s (gt.json, dets_bbox.json, dets_segm.json) in %.1f s%n", dir,
                 (System.nanoTime() - t0) / 1e9);
     }

@@ -22,6 +22,8 @@ import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.concurrent.Callable;
 
 /** {@code eval-coco}: pycocotools' COCOeval on a ground-truth file and a results file, with its exact summary. */
@@ -93,7 +95,7 @@ final class EvalCocoCommand implements Callable<Integer> {
     private String[] jsonKeys(CocoEvalResult r) {
         long[] ids = r.categoryIds();
         String[] keys = new String[ids.length];
-        java.util.Set<String> seen = new java.util.HashSet<>();
+        Set<String> seen = new HashSet<>();
         for (int k = 0; k < ids.length; k++) {
             keys[k] = categoryKeys.equals("id") ? Long.toString(ids[k]) : r.categoryName(k);
             if (!seen.add(keys[k])) {

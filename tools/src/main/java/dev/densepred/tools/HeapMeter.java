@@ -3,6 +3,7 @@ package dev.densepred.tools;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
+import java.util.Locale;
 
 /**
  * Heap figures for benchmarks: the heap in use after full collections (what a structure retains), and the peak
@@ -42,6 +43,6 @@ final class HeapMeter {
     }
 
     static String mib(long bytes) {
-        return String.format(java.util.Locale.ROOT, "%.0f MiB", bytes / 1048576.0);
+        return String.format(Locale.ROOT, "%.0f MiB", bytes / 1048576.0);
     }
 }

@@ -22,6 +22,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.stream.Stream;
@@ -74,7 +75,7 @@ class CocoInstancesReaderTest {
 
         long[][] perImage = {{397133, 19}, {37777, 14}, {252219, 7}, {87038, 17}, {403385, 2}, {6818, 1}, {386912, 18},
             {463730, 22}, {122745, 1}, {226111, 0}};
-        assertAll("annotations per image", java.util.Arrays.stream(perImage).map(p -> () -> assertEquals(p[1],
+        assertAll("annotations per image", Arrays.stream(perImage).map(p -> () -> assertEquals(p[1],
                 coco.annotationsOfImage(images.indexOf(p[0])).length, "image " + p[0])));
 
         // The first annotation, exactly as in the file.
@@ -84,7 +85,7 @@ class CocoInstancesReaderTest {
         assertArrayEquals(new double[] {217.62, 240.54, 38.99, 57.75}, anns.bbox(0));
         assertEquals(1481.3806499999994, anns.area(0));
         PolygonMask first = anns.store().polygons(anns.segmentation(0));
-        double[] head = java.util.Arrays.copyOf(first.polygon(0), 6);
+        double[] head = Arrays.copyOf(first.polygon(0), 6);
         assertArrayEquals(new double[] {224.24, 297.18, 228.29, 297.18, 234.91, 298.29}, head);
         int crowdIndex = indexOfId(anns, 900100087038L);
         assertEquals(6443.0, anns.area(crowdIndex));

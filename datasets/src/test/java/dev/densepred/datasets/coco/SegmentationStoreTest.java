@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test;
 import java.io.IOException;
 import java.io.StringReader;
 import java.io.StringWriter;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 
@@ -48,8 +49,8 @@ class SegmentationStoreTest {
     void entriesSurvivePageBoundariesAndOversizedEntries() {
         SegmentationStore store = new SegmentationStore();
         SplittableRandom rnd = new SplittableRandom(1);
-        java.util.List<RleMask> masks = new java.util.ArrayList<>();
-        java.util.List<Integer> ids = new java.util.ArrayList<>();
+        List<RleMask> masks = new ArrayList<>();
+        List<Integer> ids = new ArrayList<>();
         for (int i = 0; i < 3000; i++) {
             // Some entries far larger than a 256 KiB page.
             int h = i % 1000 == 7 ? 2000 : 40;

@@ -18,6 +18,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 import java.io.IOException;
 import java.io.Reader;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -138,7 +139,7 @@ class MaskApiGoldenTest {
         String want = c.get("rle_counts").getAsString();
         double[] bbox = doubles(c.getAsJsonArray("bbox"));
         long area = c.get("area").getAsLong();
-        byte[] ascii = want.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+        byte[] ascii = want.getBytes(StandardCharsets.ISO_8859_1);
         double[] scannedBox = new double[4];
         long scannedArea = RleMask.scanCompressed(m.height(), m.width(), ascii, 0, ascii.length, scannedBox);
         return List.of(

@@ -9,6 +9,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 
@@ -132,7 +133,7 @@ class RleMaskTest {
                 a[i] = rnd.nextInt(h * w + 1);
             }
             int[] expected = a.clone();
-            java.util.Arrays.sort(expected);
+            Arrays.sort(expected);
             MaskApi.sortPositions(a, n, h, w);
             assertArrayEquals(expected, a, "trial " + trial + " (n=" + n + ")");
         }

@@ -9,6 +9,7 @@ import dev.densepred.datasets.mask.RleMask;
 import java.util.Arrays;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ForkJoinPool;
+import java.util.function.IntToLongFunction;
 import java.util.stream.IntStream;
 
 /**
@@ -501,7 +502,7 @@ public final class CocoEvaluator {
     }
 
     /** Ranks of {@code n} items by ascending id (ids are unique). */
-    private static int[] rankByIds(int n, java.util.function.IntToLongFunction id) {
+    private static int[] rankByIds(int n, IntToLongFunction id) {
         long[] ids = new long[n];
         for (int i = 0; i < n; i++) {
             ids[i] = id.applyAsLong(i);

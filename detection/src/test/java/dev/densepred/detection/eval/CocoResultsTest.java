@@ -20,6 +20,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.SplittableRandom;
 
 /** Results files: written and read back unchanged, loadRes semantics, and refusals that name the record. */
 class CocoResultsTest {
@@ -91,7 +92,7 @@ class CocoResultsTest {
     @Test
     void bigFilesReadInTwoHalvesGiveTheSameRecords() throws IOException {
         CocoInstances gt = CocoInstancesReader.read(caseDir().resolve("gt.json"));
-        java.util.SplittableRandom rnd = new java.util.SplittableRandom(8);
+        SplittableRandom rnd = new SplittableRandom(8);
         int n = 40_000;
         int badAt = n - 5;
         for (String trap : new String[] {"", ", \"note\": \"},{\"", ", \"extra\": [{\"a\": 1},{\"b\": 2}]"}) {
