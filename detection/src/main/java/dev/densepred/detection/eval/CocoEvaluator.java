@@ -92,7 +92,7 @@ public final class CocoEvaluator {
     private int[] categoryGroupStart;
     private int[] gtOrder;
     private int[] dtOrder;
-    // Per kept detection (slot): its detection index, rank in its group, and outcomes [slot][area][iou].
+    // Per kept detection (slot, in group order): its detection index, and its outcomes [slot][area][iou].
     private int[] slotDet;
     private byte[] outcome;
     private int[] groupNpig;

@@ -105,9 +105,13 @@ public final class CocoResults {
         return areaSource;
     }
 
-    /** The area {@code loadRes} gives detection {@code d} when evaluating {@code type}. */
+    /**
+     * The area {@code loadRes} gives detection {@code d} when evaluating {@code type}; for results built in memory,
+     * the box area for {@code bbox} or when the detection has no mask, else the mask's.
+     */
     public double area(int d, IouType type) {
-        AreaSource src = areaSource != null ? areaSource : type == IouType.BBOX ? AreaSource.BOX : AreaSource.MASK;
+        AreaSource src = areaSource != null ? areaSource
+                : type == IouType.BBOX || segmentations[d] < 0 ? AreaSource.BOX : AreaSource.MASK;
         if (src == AreaSource.BOX) {
             return boxes[d * 4 + 2] * boxes[d * 4 + 3];
         }

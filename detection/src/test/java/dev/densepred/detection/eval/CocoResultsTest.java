@@ -133,6 +133,22 @@ class CocoResultsTest {
     }
 
     @Test
+    void boxOnlyResultsEvaluatedAsMasksUseTheirBoxes() throws IOException {
+        // loadRes gives a box-only record its box as a polygon and the box area; in-memory results must do the same.
+        Path dir = caseDir();
+        CocoInstances gt = CocoInstancesReader.read(dir.resolve("gt.json"));
+        CocoResults file = CocoResultsReader.read(dir.resolve("dets_bbox.json"), gt);
+        CocoResults.Builder b = CocoResults.builder(gt);
+        for (int d = 0; d < file.size(); d++) {
+            b.add(gt.images().id(file.imageIndex(d)), gt.categories().id(file.categoryIndex(d)), file.score(d),
+                    new double[] {file.bbox(d, 0), file.bbox(d, 1), file.bbox(d, 2), file.bbox(d, 3)});
+        }
+        CocoEvaluator.Settings s = new CocoEvaluator.Settings(CocoEvalParams.defaults(), 2);
+        assertArrayEquals(CocoEvaluator.evaluate(gt, file, IouType.SEGM, s).stats(),
+                CocoEvaluator.evaluate(gt, b.build(), IouType.SEGM, s).stats(), 0.0);
+    }
+
+    @Test
     void emptyResultsScoreZeroWhereThereIsGroundTruth() throws IOException {
         CocoInstances gt = CocoInstancesReader.read(caseDir().resolve("gt.json"));
         CocoResults none = CocoResultsReader.read(Files.writeString(tmp.resolve("empty.json"), "[]"), gt);
