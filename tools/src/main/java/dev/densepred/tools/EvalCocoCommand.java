@@ -37,10 +37,12 @@ import java.util.concurrent.Callable;
             "Results are the standard COCO results JSON: a list of {image_id, category_id, bbox [x,y,w,h] or "
                     + "segmentation (RLE), score}."},
         footer = {"", "Examples:",
-            "  densepred eval-coco --gt instances_val2017.json --results dets_bbox.json --iou-type bbox",
-            "  densepred eval-coco --gt instances_val2017.json --results dets_segm.json --iou-type segm --json segm_metrics.json",
-            "", "The JSON file holds {\"stats\": [AP, AP50, AP75, APs, APm, APl, AR1, AR10, AR100, ARs, ARm, ARl],",
-            "\"per_category_ap\": {\"<category id>\": AP or null}}; -1 in stats means nothing to average, as in pycocotools."})
+            "  densepred eval-coco --gt val2017.json --results bbox.json --iou-type bbox",
+            "  densepred eval-coco --gt val2017.json --results segm.json --iou-type segm \\",
+            "      --json segm_metrics.json",
+            "", "--json writes {\"stats\": [AP, AP50, AP75, APs, APm, APl, AR1, AR10, AR100, ARs,",
+            "ARm, ARl], \"per_category_ap\": {\"<category id>\": AP or null}}; -1 in stats means",
+            "nothing to average, as in pycocotools."})
 final class EvalCocoCommand implements Callable<Integer> {
 
     @Spec
@@ -68,6 +70,11 @@ final class EvalCocoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         IouType type = IouType.parse(iouType);
+        for (Path f : new Path[] {gt, results}) {
+            if (!Files.isRegularFile(f)) {
+                throw new IllegalArgumentException((f == gt ? "--gt " : "--results ") + f + ": no such file");
+            }
+        }
         if (!categoryKeys.equals("id") && !categoryKeys.equals("name")) {
             throw new IllegalArgumentException("--category-keys must be id or name, found '" + categoryKeys + "'");
         }

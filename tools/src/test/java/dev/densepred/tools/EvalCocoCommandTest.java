@@ -132,7 +132,7 @@ class EvalCocoCommandTest {
 
         Run missing = run("eval-coco", "--gt", tmp.resolve("nope.json").toString(), "--results", dets, "--iou-type", "bbox");
         assertEquals(2, missing.exitCode(), "missing file: exit 2");
-        assertTrue(missing.err().startsWith("error: ") && missing.err().contains("nope.json"), missing.err());
+        assertTrue(missing.err().startsWith("error: --gt " + tmp.resolve("nope.json") + ": no such file"), missing.err());
 
         Run type = run("eval-coco", "--gt", gt, "--results", dets, "--iou-type", "keypoints");
         assertEquals(2, type.exitCode(), "unknown iou type: exit 2");
