@@ -39,7 +39,8 @@ import java.util.concurrent.Callable;
                 + "image, written once to --dir as gt.json, dets_bbox.json and dets_segm.json (the same files can be "
                 + "given to pycocotools for comparison).",
         footer = {"", "Examples:", "  java -Xmx1g -jar tools/target/densepred.jar benchmark coco-eval",
-            "  densepred benchmark coco-eval --iou-type segm --threads 2 --repeat 3 --json eval.json"})
+            "  densepred benchmark coco-eval --iou-type segm --threads 2 --repeat 3 \\",
+            "      --json eval.json"})
 final class CocoEvalBenchmark implements Callable<Integer> {
 
     @Spec

@@ -29,7 +29,8 @@ import java.util.concurrent.Callable;
                 + "Without --file, writes (once) a synthetic file the size of instances_train2017.json "
                 + "(118,287 images, 860,001 annotations, about 460 MB).",
         footer = {"", "Examples:", "  densepred benchmark coco-load",
-            "  densepred benchmark coco-load --file annotations/instances_train2017.json --repeat 3 --json load.json"})
+            "  densepred benchmark coco-load --file instances_train2017.json --repeat 3 \\",
+            "      --json load.json"})
 final class CocoLoadBenchmark implements Callable<Integer> {
 
     @Spec
