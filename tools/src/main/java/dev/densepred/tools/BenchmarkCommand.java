@@ -15,6 +15,8 @@ import picocli.CommandLine.Command;
             BenchmarkDataCommand.class,
             OpsBenchmarkCommand.class,
             TrainStepBenchmark.class,
+            CocoLoadBenchmark.class,
+            CocoEvalBenchmark.class,
         })
 final class BenchmarkCommand implements Runnable {
 

@@ -31,6 +31,7 @@ public final class Main implements Runnable {
         CommandLine cli = new CommandLine(new Main());
         cli.addSubcommand(new EnvCommand());
         cli.addSubcommand(new BenchmarkCommand());
+        cli.addSubcommand(new EvalCocoCommand());
         cli.setExecutionExceptionHandler(new ErrorHandler());
         cli.setParameterExceptionHandler(new ErrorHandler.Usage());
         return cli;
