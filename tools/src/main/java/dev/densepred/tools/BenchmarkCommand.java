@@ -11,7 +11,9 @@ import picocli.CommandLine.Command;
         name = "benchmark",
         mixinStandardHelpOptions = true,
         description = "Measure speed and memory (subcommands below).",
-        subcommands = {})
+        subcommands = {
+                BackboneBenchmarkCommand.class,
+        })
 final class BenchmarkCommand implements Runnable {
 
     @Override
