@@ -2,6 +2,7 @@ package dev.densepred.backbone.mambaout;
 
 import ai.djl.ndarray.NDArray;
 
+import dev.densepred.backbone.LocalScope;
 import dev.densepred.engine.nn.Conv2d;
 import dev.densepred.engine.nn.LayerNorm;
 import dev.densepred.engine.nn.Module;
@@ -23,7 +24,9 @@ final class Downsample extends Module {
 
     /** {@code [N, H, W, C_in]} to {@code [N, H/2, W/2, C_out]}. */
     NDArray forward(NDArray x) {
-        NDArray y = conv.forward(x.transpose(0, 3, 1, 2)); // NCHW view -> [N, C_out, H/2, W/2]
-        return norm.forward(y.transpose(0, 2, 3, 1)); // [N, H/2, W/2, C_out]
+        return LocalScope.run(x, in -> {
+            NDArray y = conv.forward(in.transpose(0, 3, 1, 2)); // NCHW view -> [N, C_out, H/2, W/2]
+            return norm.forward(y.transpose(0, 2, 3, 1)); // [N, H/2, W/2, C_out]
+        });
     }
 }

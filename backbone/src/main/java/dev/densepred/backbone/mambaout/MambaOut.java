@@ -253,12 +253,18 @@ public final class MambaOut extends Backbone {
         List<NDArray> outs = new ArrayList<>(featureInfo.size());
         int last = config.outIndices().get(config.outIndices().size() - 1);
         for (int i = 0; i <= last; i++) {
-            x = stages.get(i).forward(x);
+            NDArray next = stages.get(i).forward(x, i == 0); // the stem output is needed by nothing else
+            x.close(); // the returned maps below are views with handles of their own
+            x = next;
             if (config.outIndices().contains(i)) {
                 NDArray y = outNorms[i] == null ? x : outNorms[i].forward(x);
                 outs.add(y.transpose(0, 3, 1, 2)); // [N, H, W, C] -> [N, C, H, W]
+                if (y != x) {
+                    y.close();
+                }
             }
         }
+        x.close();
         return outs;
     }
 
@@ -274,7 +280,9 @@ public final class MambaOut extends Backbone {
     NDArray forwardFeatures(NDArray images) {
         NDArray x = stem.forward(checkImages(images));
         for (MambaOutStage s : stages.items()) {
-            x = s.forward(x);
+            NDArray next = s.forward(x, true);
+            x.close();
+            x = next;
         }
         return x;
     }

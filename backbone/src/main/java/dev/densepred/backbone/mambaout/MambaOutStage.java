@@ -30,11 +30,23 @@ final class MambaOutStage extends Module {
         return blocks.items();
     }
 
-    /** {@code [N, H, W, C_in]} to {@code [N, H', W', C]} (H' = H/2 after a downsample). */
+    /** {@code [N, H, W, C_in]} to {@code [N, H', W', C]} (H' = H/2 after a downsample); {@code x} is left unchanged. */
     NDArray forward(NDArray x) {
+        return forward(x, false);
+    }
+
+    /**
+     * As {@link #forward(NDArray)}; with {@code consumeInput} (the caller does not need {@code x} afterwards) the
+     * first block may reuse its memory when the stage has no downsample.
+     */
+    NDArray forward(NDArray x, boolean consumeInput) {
         NDArray y = downsample == null ? x : downsample.forward(x);
         for (GatedConvBlock b : blocks.items()) {
-            y = b.forward(y);
+            NDArray next = b.forward(y, y != x || consumeInput);
+            if (y != x) {
+                y.close(); // free each block's output once the next block has read it
+            }
+            y = next;
         }
         return y;
     }

@@ -1,7 +1,9 @@
 package dev.densepred.backbone.mambaout;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.Shape;
 
+import dev.densepred.backbone.LocalScope;
 import dev.densepred.engine.nn.Conv2d;
 import dev.densepred.engine.nn.Functional;
 import dev.densepred.engine.nn.LayerNorm;
@@ -28,10 +30,16 @@ final class Stem extends Module {
 
     /** {@code [N, C_in, H, W]} to {@code [N, H/4, W/4, C]} (channels last, as the blocks run). */
     NDArray forward(NDArray images) {
-        NDArray x = conv1.forward(images); // [N, C/2, H/2, W/2]
-        x = norm1.forward(x.transpose(0, 2, 3, 1)); // [N, H/2, W/2, C/2]
-        x = Functional.gelu(x);
-        x = conv2.forward(x.transpose(0, 3, 1, 2)); // NCHW view of the NHWC data -> [N, C, H/4, W/4]
-        return norm2.forward(x.transpose(0, 2, 3, 1)); // [N, H/4, W/4, C]
+        return LocalScope.run(images, im -> {
+            // The image in channels-last memory ([N, C_in, H, W] -> [N, H, W, C_in], copied, then an NCHW view of
+            // it) makes conv1 write channels-last too, so norm1 reads its output without a copy.
+            Shape s = im.getShape();
+            NDArray nhwc = im.transpose(0, 2, 3, 1).reshape(s.get(0) * s.get(2), s.get(3), s.get(1)).reshape(s.get(0), s.get(2), s.get(3), s.get(1));
+            NDArray x = conv1.forward(nhwc.transpose(0, 3, 1, 2)); // [N, C/2, H/2, W/2], channels-last memory
+            x = norm1.forward(x.transpose(0, 2, 3, 1)); // [N, H/2, W/2, C/2]
+            x = Functional.gelu(x);
+            x = conv2.forward(x.transpose(0, 3, 1, 2)); // NCHW view of the NHWC data -> [N, C, H/4, W/4]
+            return norm2.forward(x.transpose(0, 2, 3, 1)); // [N, H/4, W/4, C]
+        });
     }
 }

@@ -117,6 +117,27 @@ class MambaOutTest {
     }
 
     @Test
+    void inPlaceChunkedEvaluationEqualsTimmsOrderOfOperations() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            Engine.getInstance().setRandomSeed(1);
+            MambaOut model = new MambaOut(MambaOut.Config.mini());
+            model.initialize(m);
+            model.train(false);
+            // 96x104 stage-0 pixels per image: more rows than one chunk holds, so the chunk loop runs several times.
+            NDArray images = m.randomNormal(new Shape(2, 3, 384, 416));
+            List<NDArray> fast = model.forward(images);
+            List<NDArray> reference;
+            try (Autograd.Recording r = Autograd.record()) {
+                reference = model.forward(images);
+            }
+            for (int i = 0; i < fast.size(); i++) {
+                float diff = fast.get(i).sub(reference.get(i)).abs().max().getFloat();
+                assertTrue(diff < 1e-5, "stage " + i + ": max |diff| " + diff);
+            }
+        }
+    }
+
+    @Test
     void trainingWithStochasticDepthGivesEveryParameterAGradient() {
         try (NDManager m = NDManager.newBaseManager()) {
             Engine.getInstance().setRandomSeed(0);
