@@ -26,6 +26,7 @@ import picocli.CommandLine.Spec;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -86,6 +87,10 @@ final class BackboneBenchmarkCommand implements Callable<Integer> {
     @Option(names = "--threads", description = "PyTorch intra-op threads (default: the engine's choice).")
     Integer threads;
 
+    @Option(names = "--clock", defaultValue = "wall",
+            description = "wall (elapsed time) or cpu (CPU time of the calling thread, needs --threads 1; steady when other jobs share the machine). Default: ${DEFAULT-VALUE}.")
+    String clock;
+
     @Option(names = "--device", defaultValue = "cpu", description = "cpu, gpu or gpu:N. Default: ${DEFAULT-VALUE}.")
     String device;
 
@@ -101,19 +106,27 @@ final class BackboneBenchmarkCommand implements Callable<Integer> {
         if (warmup < 0 || iterations < 1) {
             throw new IllegalArgumentException("--warmup must be >= 0 and --iterations >= 1");
         }
+        if (!clock.equals("wall") && !clock.equals("cpu")) {
+            throw new IllegalArgumentException("--clock must be wall or cpu, got '" + clock + "'");
+        }
+        if (clock.equals("cpu") && (threads == null || threads != 1)) {
+            throw new IllegalArgumentException("--clock cpu measures the calling thread only: add --threads 1");
+        }
         Map<String, Path> traced = perSize("--torchscript", torchscript);
         Map<String, Path> weightFiles = perSize("--weights", weights);
         List<int[]> sizesHw = new ArrayList<>();
         for (String r : resolutions) {
             sizesHw.add(parseResolution(r));
         }
+        Engine engine = Engine.getInstance(); // loads the native library before any direct JNI call
         Device dev = Devices.parse(device);
         if (threads != null) {
             JniUtils.setNumThreads(threads);
         }
         PrintWriter out = spec.commandLine().getOut();
-        out.printf("engine %s %s, device %s, intra-op threads %d, %d warm-up + %d timed passes, latency in ms (median / min)%n",
-                Engine.getInstance().getEngineName(), Engine.getInstance().getVersion(), Devices.name(dev), JniUtils.getNumThreads(), warmup, iterations);
+        out.printf("engine %s %s, device %s, intra-op threads %d, %d warm-up + %d timed passes, %s time in ms (median / min)%n",
+                engine.getEngineName(), engine.getVersion(), Devices.name(dev), JniUtils.getNumThreads(), warmup, iterations,
+                clock);
         out.printf("%-6s %-12s %8s %8s %17s %8s %17s %7s %9s%n",
                 "size", "input", "params", "GMACs", "ours", "img/s", "torchscript", "ratio", "max|diff|");
         out.flush();
@@ -154,10 +167,10 @@ final class BackboneBenchmarkCommand implements Callable<Integer> {
                     // Alternate which model goes first, so that neither always finds the caches warm.
                     boolean oursFirst = ts == null || (it & 1) == 0;
                     NDList traced = oursFirst ? null : timeTorchScript(ts, images, m, script, it);
-                    long t0 = System.nanoTime();
+                    long t0 = now();
                     List<NDArray> maps = model.forward(images);
                     sync(maps.get(maps.size() - 1));
-                    long t1 = System.nanoTime();
+                    long t1 = now();
                     if (it >= 0) {
                         ours[it] = (t1 - t0) / 1e6;
                     }
@@ -177,15 +190,19 @@ final class BackboneBenchmarkCommand implements Callable<Integer> {
                 script == null ? null : median(script), script == null ? null : min(script), diff);
     }
 
-    private static NDList timeTorchScript(Model ts, NDArray images, NDManager m, double[] times, int it) {
-        long t0 = System.nanoTime();
+    private NDList timeTorchScript(Model ts, NDArray images, NDManager m, double[] times, int it) {
+        long t0 = now();
         NDList traced = ((PtSymbolBlock) ts.getBlock()).forward(new ParameterStore(m, false), new NDList(images), false);
         sync(traced.get(traced.size() - 1));
-        long t1 = System.nanoTime();
+        long t1 = now();
         if (it >= 0) {
             times[it] = (t1 - t0) / 1e6;
         }
         return traced;
+    }
+
+    private long now() {
+        return clock.equals("cpu") ? ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime() : System.nanoTime();
     }
 
     /** CPU ops return when done; on a GPU, reading one value waits for the queued kernels. */
@@ -234,6 +251,7 @@ final class BackboneBenchmarkCommand implements Callable<Integer> {
         root.addProperty("engine", Engine.getInstance().getEngineName() + " " + Engine.getInstance().getVersion());
         root.addProperty("device", device);
         root.addProperty("intra_op_threads", JniUtils.getNumThreads());
+        root.addProperty("clock", clock);
         root.addProperty("warmup", warmup);
         root.addProperty("iterations", iterations);
         JsonArray arr = new JsonArray();

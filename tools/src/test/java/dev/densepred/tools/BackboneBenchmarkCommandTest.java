@@ -56,6 +56,9 @@ class BackboneBenchmarkCommandTest {
         r = run("benchmark", "backbone", "--sizes", "mini,tiny", "--torchscript", "x.pt");
         assertEquals(2, r.exit());
         assertTrue(r.err().contains("name the size (SIZE=FILE)"), r.err());
+        r = run("benchmark", "backbone", "--sizes", "mini", "--clock", "cpu");
+        assertEquals(2, r.exit());
+        assertTrue(r.err().contains("add --threads 1"), r.err());
         r = run("benchmark", "backbone", "--sizes", "mini", "--resolutions", "32x32", "--batches", "1", "--torchscript", "missing.pt");
         assertEquals(2, r.exit());
         assertTrue(r.err().contains("missing.pt"), r.err());
