@@ -71,6 +71,15 @@ class MambaOutParityTest {
                 0.0, all, c.get("num_classes").getAsInt(), null);
     }
 
+    /** A network built from {@code config}, initialised in {@code m}, with {@code weights} loaded, in evaluation mode. */
+    static MambaOut loaded(MambaOut.Config config, Path weights, NDManager m) throws IOException {
+        MambaOut model = new MambaOut(config);
+        model.initialize(m);
+        model.loadPretrained(weights);
+        model.train(false);
+        return model;
+    }
+
     /** Every intermediate the io file holds, computed by {@code model}. */
     static Map<String, NDArray> outputs(MambaOut model, NDArray input) {
         Map<String, NDArray> out = new LinkedHashMap<>();
@@ -117,11 +126,7 @@ class MambaOutParityTest {
         }
         try (NDManager m = NDManager.newBaseManager(); SafeTensorsReader io = SafeTensorsReader.open(file(name + "_io.safetensors"))) {
             NDArray input = io.load("input", m);
-            MambaOut timm = new MambaOut(configOf(name));
-            timm.initialize(m);
-            timm.loadPretrained(file(name + ".safetensors"));
-            timm.train(false);
-            Map<String, NDArray> reference = outputs(timm, input);
+            Map<String, NDArray> reference = outputs(loaded(configOf(name), file(name + ".safetensors"), m), input);
             List<Executable> checks = new ArrayList<>();
             for (Path f : official) {
                 MambaOut model = new MambaOut(configOf(name));
@@ -162,10 +167,7 @@ class MambaOutParityTest {
     @MethodSource("networks")
     void float16ForwardStaysCloseToFloat32(String name) throws IOException {
         try (NDManager m = NDManager.newBaseManager(); SafeTensorsReader io = SafeTensorsReader.open(file(name + "_io.safetensors"))) {
-            MambaOut model = new MambaOut(configOf(name));
-            model.initialize(m);
-            model.loadPretrained(file(name + ".safetensors"));
-            model.train(false);
+            MambaOut model = loaded(configOf(name), file(name + ".safetensors"), m);
             for (Parameter p : model.parameters().values()) {
                 if (p.kind() == Parameter.Kind.WEIGHT || p.kind() == Parameter.Kind.BIAS || p.kind() == Parameter.Kind.OTHER) {
                     p.replace(p.array().toType(DataType.FLOAT16, false));
@@ -188,10 +190,7 @@ class MambaOutParityTest {
     @MethodSource("networks")
     void gradientRecordingPathGivesTheSameOutputs(String name) throws IOException {
         try (NDManager m = NDManager.newBaseManager(); SafeTensorsReader io = SafeTensorsReader.open(file(name + "_io.safetensors"))) {
-            MambaOut model = new MambaOut(configOf(name).withNumClasses(0));
-            model.initialize(m);
-            model.loadPretrained(file(name + ".safetensors"));
-            model.train(false);
+            MambaOut model = loaded(configOf(name).withNumClasses(0), file(name + ".safetensors"), m);
             NDArray input = io.load("input", m);
             List<NDArray> plain = model.forward(input);
             List<NDArray> recorded;
