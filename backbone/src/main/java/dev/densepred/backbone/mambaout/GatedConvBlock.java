@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.engine.PtNDManager;
 import ai.djl.pytorch.jni.JniUtils;
 
 import dev.densepred.backbone.LocalScope;
@@ -125,11 +126,19 @@ final class GatedConvBlock extends Module {
         return out.reshape(n, h, w, dim);
     }
 
-    /** Rows {@code [from, to)} of a parameter, as a view owned by the forward pass's {@code scope}, not the model. */
+    /**
+     * Rows {@code [from, to)} of a parameter as a view made directly in the forward pass's {@code scope}: never in
+     * the model's manager, which may be capped.
+     */
     private static NDArray view(NDArray param, long from, long to, NDManager scope) {
-        NDArray v = slice(param, 0, from, to);
-        v.attach(scope);
-        return v;
+        long[] shape = param.getShape().getShape();
+        long[] min = new long[shape.length];
+        long[] max = shape.clone();
+        long[] step = new long[shape.length];
+        java.util.Arrays.fill(step, 1);
+        min[0] = from;
+        max[0] = to;
+        return JniUtils.index(pt(param), min, max, step, (PtNDManager) scope);
     }
 
     private static NDArray slice(NDArray a, int axis, long from, long to) {

@@ -138,6 +138,26 @@ class MambaOutTest {
     }
 
     @Test
+    void forwardPassesAddNothingToTheModelsManager() {
+        try (NDManager modelManager = NDManager.newBaseManager()) {
+            MambaOut dense = new MambaOut(MambaOut.Config.mini());
+            MambaOut classifier = new MambaOut(MambaOut.Config.mini().withNumClasses(10));
+            dense.initialize(modelManager);
+            classifier.initialize(modelManager);
+            try (NDManager iteration = modelManager.newSubManager()) {
+                modelManager.cap(); // any array an op attaches here now throws
+                NDArray images = iteration.randomNormal(new Shape(2, 3, 64, 64));
+                dense.forward(images);
+                classifier.classify(images);
+                try (Autograd.Recording r = Autograd.record()) {
+                    dense.train(true);
+                    dense.forward(images);
+                }
+            }
+        }
+    }
+
+    @Test
     void trainingWithStochasticDepthGivesEveryParameterAGradient() {
         try (NDManager m = NDManager.newBaseManager()) {
             Engine.getInstance().setRandomSeed(0);
