@@ -124,7 +124,7 @@ final class GatedConvBlock extends Module {
             gated.close();
             projected.close();
         }
-        return out.reshape(n, h, w, dim);
+        return out.reshape(n, h, w, dim); // [NHW, C] -> [N, H, W, C]
     }
 
     /**

@@ -31,9 +31,10 @@ final class Stem extends Module {
     /** {@code [N, C_in, H, W]} to {@code [N, H/4, W/4, C]} (channels last, as the blocks run). */
     NDArray forward(NDArray images) {
         return LocalScope.run(images, im -> {
-            // The image in channels-last memory ([N, C_in, H, W] -> [N, H, W, C_in], copied, then an NCHW view of
-            // it) makes conv1 write channels-last too, so norm1 reads its output without a copy.
-            Shape s = im.getShape();
+            // The image in channels-last memory makes conv1 write channels-last too, so norm1 reads its output
+            // without a copy (the image has 3 channels; conv1's output has C/2).
+            Shape s = im.getShape(); // [N, C_in, H, W]
+            // [N, H, W, C_in] view -> [N*H, W, C_in] (not a view of it: copied in that order) -> [N, H, W, C_in]
             NDArray nhwc = im.transpose(0, 2, 3, 1).reshape(s.get(0) * s.get(2), s.get(3), s.get(1)).reshape(s.get(0), s.get(2), s.get(3), s.get(1));
             NDArray x = conv1.forward(nhwc.transpose(0, 3, 1, 2)); // [N, C/2, H/2, W/2], channels-last memory
             x = norm1.forward(x.transpose(0, 2, 3, 1)); // [N, H/2, W/2, C/2]
