@@ -34,8 +34,9 @@ final class Stem extends Module {
             // The image in channels-last memory makes conv1 write channels-last too, so norm1 reads its output
             // without a copy (the image has 3 channels; conv1's output has C/2).
             Shape s = im.getShape(); // [N, C_in, H, W]
-            // [N, H, W, C_in] view -> [N*H, W, C_in] (not a view of it: copied in that order) -> [N, H, W, C_in]
-            NDArray nhwc = im.transpose(0, 2, 3, 1).reshape(s.get(0) * s.get(2), s.get(3), s.get(1)).reshape(s.get(0), s.get(2), s.get(3), s.get(1));
+            // [N, H, W, C_in] view -> [N, H, W*C_in] (W and C cannot merge in a view: copied in this order)
+            // -> [N, H, W, C_in] contiguous
+            NDArray nhwc = im.transpose(0, 2, 3, 1).reshape(s.get(0), s.get(2), s.get(3) * s.get(1)).reshape(s.get(0), s.get(2), s.get(3), s.get(1));
             NDArray x = conv1.forward(nhwc.transpose(0, 3, 1, 2)); // [N, C/2, H/2, W/2], channels-last memory
             x = norm1.forward(x.transpose(0, 2, 3, 1)); // [N, H/2, W/2, C/2]
             x = Functional.gelu(x);
