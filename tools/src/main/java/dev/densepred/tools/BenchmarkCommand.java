@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
             TrainStepBenchmark.class,
             CocoLoadBenchmark.class,
             CocoEvalBenchmark.class,
+                BackboneBenchmarkCommand.class,
         })
 final class BenchmarkCommand implements Runnable {
 

@@ -1,0 +1,35 @@
+package dev.densepred.backbone;
+
+import dev.densepred.backbone.mambaout.MambaOut;
+import dev.densepred.backbone.resnet.ResNet;
+import dev.densepred.engine.config.Config;
+import dev.densepred.engine.config.Registry;
+
+/**
+ * The backbones a config can name with {@code type}, registered here and only here. A config subtree such as
+ *
+ * <pre>{@code
+ * "backbone": {"type": "MambaOut", "depths": [3, 3, 9, 3], "dims": [96, 192, 384, 576], "drop_path_rate": 0.3}
+ * }</pre>
+ *
+ * binds its other keys to the type's settings record ({@link MambaOut.Config}, {@link ResNet.Config}), keys left
+ * out taking the record's {@code defaults()}.
+ */
+public final class BackboneRegistry {
+
+    private static final Registry<Backbone> REGISTRY = new Registry<Backbone>("backbone")
+            .register("MambaOut", MambaOut.Config.class, MambaOut::new)
+            .register("ResNet", ResNet.Config.class, ResNet::new);
+
+    private BackboneRegistry() {}
+
+    /** The registry (types {@code MambaOut}, {@code ResNet}). */
+    public static Registry<Backbone> registry() {
+        return REGISTRY;
+    }
+
+    /** Builds the backbone a config subtree describes; call {@link Backbone#initialize} next. */
+    public static Backbone build(Config cfg) {
+        return REGISTRY.build(cfg);
+    }
+}

@@ -1,0 +1,202 @@
+package dev.densepred.backbone.mambaout;
+
+import static org.junit.jupiter.api.Assertions.assertAll;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+
+import dev.densepred.backbone.FeatureInfo;
+import dev.densepred.engine.nn.Parameter;
+import dev.densepred.engine.runtime.Autograd;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.util.List;
+import java.util.Map;
+
+/** MambaOut's structure, sizes and training path, on declared shapes or the small {@code mini} network. */
+class MambaOutTest {
+
+    @ParameterizedTest
+    @CsvSource({"femto, 7304536", "kobe, 9141208", "tiny, 26545096", "small, 48488072", "base, 84813092"})
+    void parameterCountsWithTheImageNetHeadEqualThePublishedOnes(String size, long published) {
+        assertEquals(published, new MambaOut(MambaOut.Config.named(size).withNumClasses(1000)).parameterCount(), size);
+    }
+
+    /**
+     * timm's published GMACs at 224x224 ({@code results/benchmark-infer-amp-nchw-pt240-cu124-rtx4090.csv},
+     * {@code infer_gmacs}). Its counter also counts norms and activations, which ours leaves out, so ours is a
+     * little lower: within 2%, never above.
+     */
+    @ParameterizedTest
+    @CsvSource({"femto, 1.16", "kobe, 1.52", "tiny, 4.49", "small, 8.96", "base, 15.83"})
+    void multiplyAccumulatesAt224AgreeWithTimmsTable(String size, double timmGmacs) {
+        double gmacs = new MambaOut(MambaOut.Config.named(size).withNumClasses(1000)).macs(224, 224) / 1e9;
+        assertTrue(gmacs <= timmGmacs + 0.005 && gmacs >= 0.98 * timmGmacs, size + ": " + gmacs + " GMACs vs timm's " + timmGmacs);
+    }
+
+    @Test
+    void multiplyAccumulatesAddUpLayerByLayer() {
+        // mini at 64x96, dense (no head): token grids 16x24, 8x12, 4x6, 2x3; hidden 42, 85, 128, 170.
+        long stem = 32L * 48 * 8 * 3 * 9 + 16L * 24 * 16 * 8 * 9;
+        long downsample = 8L * 12 * 32 * 16 * 9 + 4L * 6 * 48 * 32 * 9 + 2L * 3 * 64 * 48 * 9;
+        long blocks = 16L * 24 * (16 * 84 + 16 * 49 + 42 * 16)
+                + 8L * 12 * (32 * 170 + 32 * 49 + 85 * 32)
+                + 2 * 4L * 6 * (48 * 256 + 48 * 49 + 128 * 48)
+                + 2L * 3 * (64 * 340 + 64 * 49 + 170 * 64);
+        assertEquals(stem + downsample + blocks, new MambaOut(MambaOut.Config.mini()).macs(64, 96));
+    }
+
+    @Test
+    void denseModeHasPerStageNormsAndNoHead() {
+        MambaOut model = new MambaOut(MambaOut.Config.tiny());
+        Map<String, Parameter> keys = model.stateTensors();
+        assertTrue(keys.keySet().stream().noneMatch(k -> k.startsWith("head.")));
+        for (int i = 0; i < 4; i++) {
+            assertEquals(new Shape(MambaOut.Config.tiny().dims().get(i)), keys.get("outnorm" + i + ".weight").shape());
+        }
+        assertEquals(List.of(new FeatureInfo(96, 4, "stages.0"), new FeatureInfo(192, 8, "stages.1"),
+                new FeatureInfo(384, 16, "stages.2"), new FeatureInfo(576, 32, "stages.3")), model.featureInfo());
+    }
+
+    @Test
+    void selectedOutputsHaveTheAnnouncedShapes() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            Engine.getInstance().setRandomSeed(0);
+            MambaOut model = new MambaOut(MambaOut.Config.mini().withOutIndices(List.of(1, 2)));
+            model.initialize(m);
+            model.train(false);
+            assertFalse(model.stateTensors().containsKey("outnorm0.weight"));
+            List<NDArray> maps = model.forward(m.randomNormal(new Shape(2, 3, 70, 100)));
+            assertEquals(2, maps.size());
+            // stride 8 and 16 of 70x100: the stride-2 convolutions round up (ceil).
+            assertEquals(new Shape(2, 32, 9, 13), maps.get(0).getShape());
+            assertEquals(new Shape(2, 48, 5, 7), maps.get(1).getShape());
+            assertEquals(32, model.featureInfo().get(0).channels());
+            assertEquals(16, model.featureInfo().get(1).stride());
+        }
+    }
+
+    @Test
+    void scratchInitialisationFollowsTimm() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            Engine.getInstance().setRandomSeed(0);
+            MambaOut model = new MambaOut(MambaOut.Config.tiny());
+            model.initialize(m);
+            NDArray fc1 = model.stateTensors().get("stages.2.blocks.0.fc1.weight").array();
+            float std = fc1.sub(fc1.mean()).square().mean().sqrt().getFloat();
+            Map<String, Parameter> p = model.stateTensors();
+            assertAll(
+                    () -> assertEquals(0.02, std, 0.0005, "fc1 weight std"),
+                    () -> assertEquals(0f, fc1.mean().getFloat(), 0.0005f, "fc1 weight mean"),
+                    () -> assertEquals(0f, p.get("stages.2.blocks.0.fc1.bias").array().abs().max().getFloat()),
+                    () -> assertEquals(0f, p.get("stem.conv1.bias").array().abs().max().getFloat()),
+                    () -> assertEquals(1f, p.get("stages.1.downsample.norm.weight").array().min().getFloat()),
+                    () -> assertEquals(1f, p.get("outnorm3.weight").array().max().getFloat()),
+                    () -> assertEquals(0f, p.get("outnorm3.bias").array().abs().max().getFloat()));
+        }
+    }
+
+    @Test
+    void dropPathRatesAreSpreadLinearlyOverAllBlocks() {
+        List<List<Double>> rates = MambaOut.dropPathRates(List.of(1, 1, 2, 1), 0.4);
+        assertEquals(List.of(1, 1, 2, 1), rates.stream().map(List::size).toList());
+        List<Double> flat = rates.stream().flatMap(List::stream).toList();
+        for (int k = 0; k < flat.size(); k++) {
+            assertEquals(0.1 * k, flat.get(k), 1e-12, "block " + k);
+        }
+    }
+
+    @Test
+    void inPlaceChunkedEvaluationEqualsTimmsOrderOfOperations() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            Engine.getInstance().setRandomSeed(1);
+            MambaOut model = new MambaOut(MambaOut.Config.mini());
+            model.initialize(m);
+            model.train(false);
+            // 96x104 stage-0 pixels per image: more rows than one chunk holds, so the chunk loop runs several times.
+            NDArray images = m.randomNormal(new Shape(2, 3, 384, 416));
+            List<NDArray> fast = model.forward(images);
+            List<NDArray> reference;
+            try (Autograd.Recording r = Autograd.record()) {
+                reference = model.forward(images);
+            }
+            for (int i = 0; i < fast.size(); i++) {
+                float diff = fast.get(i).sub(reference.get(i)).abs().max().getFloat();
+                assertTrue(diff < 1e-5, "stage " + i + ": max |diff| " + diff);
+            }
+        }
+    }
+
+    @Test
+    void forwardPassesAddNothingToTheModelsManager() {
+        try (NDManager modelManager = NDManager.newBaseManager()) {
+            MambaOut dense = new MambaOut(MambaOut.Config.mini());
+            MambaOut classifier = new MambaOut(MambaOut.Config.mini().withNumClasses(10));
+            dense.initialize(modelManager);
+            classifier.initialize(modelManager);
+            try (NDManager iteration = modelManager.newSubManager()) {
+                modelManager.cap(); // any array an op attaches here now throws
+                NDArray images = iteration.randomNormal(new Shape(2, 3, 64, 64));
+                dense.forward(images);
+                classifier.classify(images);
+                try (Autograd.Recording r = Autograd.record()) {
+                    dense.train(true);
+                    dense.forward(images);
+                }
+            }
+        }
+    }
+
+    @Test
+    void trainingWithStochasticDepthGivesEveryParameterAGradient() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            Engine.getInstance().setRandomSeed(0);
+            MambaOut model = new MambaOut(MambaOut.Config.mini().withDropPathRate(0.2));
+            model.initialize(m);
+            model.train(true);
+            NDArray images = m.randomNormal(new Shape(2, 3, 64, 64));
+            try (Autograd.Recording r = Autograd.record()) {
+                NDArray loss = null;
+                for (NDArray map : model.forward(images)) {
+                    NDArray s = map.square().mean();
+                    loss = loss == null ? s : loss.add(s);
+                }
+                Autograd.backward(loss);
+            }
+            for (Map.Entry<String, Parameter> e : model.parameters().entrySet()) {
+                NDArray grad = e.getValue().array().getGradient();
+                assertNotNull(grad, e.getKey());
+                assertTrue(grad.abs().sum().getFloat() > 0, e.getKey() + " has a zero gradient");
+            }
+        }
+    }
+
+    @Test
+    void refusesBadSettingsAndInputWithClearMessages() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> MambaOut.Config.tiny().withOutIndices(List.of(2, 1)));
+        assertTrue(e.getMessage().contains("out_indices [2, 1]"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> MambaOut.Config.tiny().withConvRatio(3.0));
+        assertTrue(e.getMessage().contains("conv_ratio 3.0"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> MambaOut.Config.named("huge"));
+        assertTrue(e.getMessage().contains("femto, kobe, tiny, small, base"), e.getMessage());
+        try (NDManager m = NDManager.newBaseManager()) {
+            MambaOut model = new MambaOut(MambaOut.Config.mini());
+            model.initialize(m);
+            e = assertThrows(IllegalArgumentException.class, () -> model.forward(m.zeros(new Shape(1, 4, 32, 32))));
+            assertTrue(e.getMessage().contains("[N, 3, H, W], got (1, 4, 32, 32)"), e.getMessage());
+            IllegalStateException noHead = assertThrows(IllegalStateException.class, () -> model.classify(m.zeros(new Shape(1, 3, 32, 32))));
+            assertTrue(noHead.getMessage().contains("no classifier"), noHead.getMessage());
+        }
+    }
+}

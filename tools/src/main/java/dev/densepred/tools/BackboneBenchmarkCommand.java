@@ -1,0 +1,326 @@
+package dev.densepred.tools;
+
+import ai.djl.Device;
+import ai.djl.MalformedModelException;
+import ai.djl.Model;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.engine.PtSymbolBlock;
+import ai.djl.pytorch.jni.JniUtils;
+import ai.djl.training.ParameterStore;
+
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+
+import dev.densepred.backbone.mambaout.MambaOut;
+import dev.densepred.engine.runtime.Devices;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code benchmark backbone}: forward latency and throughput of the MambaOut backbone (dense-prediction mode: the
+ * four stage maps with their output norms) per size, input size and batch, with its parameter count and
+ * multiply-accumulates, optionally against timm's model traced to TorchScript and run by the same native library
+ * through DJL. The two models alternate, iteration by iteration, so that a busy machine slows both alike.
+ */
+@Command(
+        name = "backbone",
+        mixinStandardHelpOptions = true,
+        description = "Time the MambaOut backbone forward pass (and timm's TorchScript, if given) per size, input size and batch.",
+        footer = {"", "Examples:",
+                "  densepred benchmark backbone --sizes tiny --resolutions 224x224 --batches 1",
+                "  densepred benchmark backbone --sizes tiny --torchscript mambaout_tiny_features.pt --weights mambaout_tiny_timm.pth",
+                "  densepred benchmark backbone --sizes femto,tiny,small,base --resolutions 224x224,800x1216 --batches 1,8 --json out.json"})
+final class BackboneBenchmarkCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--sizes", split = ",", defaultValue = "femto,kobe,tiny,small,base",
+            description = "MambaOut sizes (femto, kobe, tiny, small, base, mini). Default: ${DEFAULT-VALUE}.")
+    List<String> sizes;
+
+    @Option(names = "--resolutions", split = ",", defaultValue = "224x224,800x1216",
+            description = "Input sizes HxW. Default: ${DEFAULT-VALUE}.")
+    List<String> resolutions;
+
+    @Option(names = "--batches", split = ",", defaultValue = "1,8", description = "Batch sizes. Default: ${DEFAULT-VALUE}.")
+    List<Integer> batches;
+
+    @Option(names = "--warmup", defaultValue = "2", description = "Untimed passes per case. Default: ${DEFAULT-VALUE}.")
+    int warmup;
+
+    @Option(names = "--iterations", defaultValue = "5", description = "Timed passes per case. Default: ${DEFAULT-VALUE}.")
+    int iterations;
+
+    @Option(names = "--torchscript", paramLabel = "[SIZE=]FILE",
+            description = "timm's model traced to TorchScript, returning the four stage maps (see docs/backbones.md); "
+                    + "SIZE= may be left out when one size is benchmarked. Repeatable.")
+    List<String> torchscript = new ArrayList<>();
+
+    @Option(names = "--weights", paramLabel = "[SIZE=]FILE",
+            description = "Weights (timm or official names, .safetensors or .pth) for our model, e.g. the traced model's state_dict, "
+                    + "so that the outputs of both can be compared. Repeatable.")
+    List<String> weights = new ArrayList<>();
+
+    @Option(names = "--threads", description = "PyTorch intra-op threads (default: the engine's choice).")
+    Integer threads;
+
+    @Option(names = "--clock", defaultValue = "wall",
+            description = "wall (elapsed time) or cpu (CPU time of the calling thread, needs --threads 1; steady when other jobs share the machine). Default: ${DEFAULT-VALUE}.")
+    String clock;
+
+    @Option(names = "--device", defaultValue = "cpu", description = "cpu, gpu or gpu:N. Default: ${DEFAULT-VALUE}.")
+    String device;
+
+    @Option(names = "--json", paramLabel = "FILE", description = "Also write the results as JSON.")
+    Path json;
+
+    /** One measured case. */
+    record Result(String size, int batch, int height, int width, long params, long macsPerImage,
+                  double oursMedianMs, double oursMinMs, Double torchscriptMedianMs, Double torchscriptMinMs, Double maxAbsDiff) {}
+
+    @Override
+    public Integer call() throws IOException, MalformedModelException {
+        if (warmup < 0 || iterations < 1) {
+            throw new IllegalArgumentException("--warmup must be >= 0 and --iterations >= 1");
+        }
+        if (!clock.equals("wall") && !clock.equals("cpu")) {
+            throw new IllegalArgumentException("--clock must be wall or cpu, got '" + clock + "'");
+        }
+        if (clock.equals("cpu") && (threads == null || threads != 1)) {
+            throw new IllegalArgumentException("--clock cpu measures the calling thread only: add --threads 1");
+        }
+        Map<String, Path> traced = perSize("--torchscript", torchscript);
+        Map<String, Path> weightFiles = perSize("--weights", weights);
+        List<int[]> sizesHw = new ArrayList<>();
+        for (String r : resolutions) {
+            sizesHw.add(parseResolution(r));
+        }
+        Engine engine = Engine.getInstance(); // loads the native library before any direct JNI call
+        Device dev = Devices.parse(device);
+        if (threads != null) {
+            JniUtils.setNumThreads(threads);
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        out.printf("engine %s %s, device %s, intra-op threads %d, %d warm-up + %d timed passes, %s time in ms (median / min)%n",
+                engine.getEngineName(), engine.getVersion(), Devices.name(dev), JniUtils.getNumThreads(), warmup, iterations,
+                clock);
+        out.printf("%-6s %-12s %8s %8s %17s %8s %17s %7s %9s%n",
+                "size", "input", "params", "GMACs", "ours", "img/s", "torchscript", "ratio", "max|diff|");
+        out.flush();
+        List<Result> results = new ArrayList<>();
+        for (String size : sizes) {
+            MambaOut.Config config = MambaOut.Config.named(size);
+            try (NDManager root = NDManager.newBaseManager(dev); Model ts = traced.containsKey(size) ? loadTorchScript(traced.get(size), dev) : null) {
+                Engine.getInstance().setRandomSeed(0);
+                MambaOut model = new MambaOut(config);
+                model.initialize(root);
+                if (weightFiles.containsKey(size)) {
+                    model.loadPretrained(weightFiles.get(size));
+                }
+                model.train(false);
+                for (int[] hw : sizesHw) {
+                    for (int batch : batches) {
+                        Result r = measure(size, model, ts, root, batch, hw[0], hw[1], weightFiles.containsKey(size));
+                        results.add(r);
+                        print(out, r);
+                    }
+                }
+            }
+        }
+        if (json != null) {
+            writeJson(results);
+        }
+        return 0;
+    }
+
+    private Result measure(String size, MambaOut model, Model ts, NDManager root, int batch, int h, int w, boolean sameWeights) {
+        double[] ours = new double[iterations];
+        double[] script = ts == null ? null : new double[iterations];
+        Double diff = null;
+        try (NDManager inputs = root.newSubManager()) {
+            NDArray images = inputs.randomNormal(new Shape(batch, 3, h, w));
+            for (int it = -warmup; it < iterations; it++) {
+                try (NDManager m = root.newSubManager()) {
+                    // Alternate which model goes first, so that neither always finds the caches warm.
+                    boolean oursFirst = ts == null || (it & 1) == 0;
+                    NDList traced = oursFirst ? null : timeTorchScript(ts, images, m, script, it);
+                    long t0 = now();
+                    List<NDArray> maps = model.forward(images);
+                    sync(maps.get(maps.size() - 1));
+                    long t1 = now();
+                    if (it >= 0) {
+                        ours[it] = (t1 - t0) / 1e6;
+                    }
+                    if (oursFirst && ts != null) {
+                        traced = timeTorchScript(ts, images, m, script, it);
+                    }
+                    if (traced != null && it == -warmup && sameWeights) {
+                        diff = maxAbsDiff(maps, traced);
+                    }
+                    for (NDArray map : maps) {
+                        map.close();
+                    }
+                }
+            }
+        }
+        return new Result(size, batch, h, w, model.parameterCount(), model.macs(h, w), median(ours), min(ours),
+                script == null ? null : median(script), script == null ? null : min(script), diff);
+    }
+
+    private NDList timeTorchScript(Model ts, NDArray images, NDManager m, double[] times, int it) {
+        long t0 = now();
+        NDList traced = ((PtSymbolBlock) ts.getBlock()).forward(new ParameterStore(m, false), new NDList(images), false);
+        sync(traced.get(traced.size() - 1));
+        long t1 = now();
+        if (it >= 0) {
+            times[it] = (t1 - t0) / 1e6;
+        }
+        return traced;
+    }
+
+    private long now() {
+        return clock.equals("cpu") ? ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime() : System.nanoTime();
+    }
+
+    /** CPU ops return when done; on a GPU, reading one value waits for the queued kernels. */
+    private static void sync(NDArray last) {
+        if (last.getDevice().isGpu()) {
+            last.max().getFloat();
+        }
+    }
+
+    private static double maxAbsDiff(List<NDArray> ours, NDList traced) {
+        if (traced.size() != ours.size()) {
+            throw new IllegalArgumentException("the TorchScript returned " + traced.size() + " maps, ours " + ours.size()
+                    + ": trace the four stage maps as docs/backbones.md shows");
+        }
+        double worst = 0;
+        for (int i = 0; i < ours.size(); i++) {
+            if (!ours.get(i).getShape().equals(traced.get(i).getShape())) {
+                throw new IllegalArgumentException("map " + i + ": ours " + ours.get(i).getShape() + ", TorchScript " + traced.get(i).getShape());
+            }
+            worst = Math.max(worst, ours.get(i).sub(traced.get(i)).abs().max().getFloat());
+        }
+        return worst;
+    }
+
+    private static Model loadTorchScript(Path file, Device dev) throws IOException, MalformedModelException {
+        if (!Files.isRegularFile(file)) {
+            throw new NoSuchFileException(file.toString(), null, "no such TorchScript file");
+        }
+        Model model = Model.newInstance(file.getFileName().toString(), dev, "PyTorch");
+        model.load(file);
+        return model;
+    }
+
+    private void print(PrintWriter out, Result r) {
+        String script = r.torchscriptMedianMs() == null ? "-" : String.format(Locale.ROOT, "%8.1f / %6.1f", r.torchscriptMedianMs(), r.torchscriptMinMs());
+        String ratio = r.torchscriptMedianMs() == null ? "-" : String.format(Locale.ROOT, "%.2f", r.oursMedianMs() / r.torchscriptMedianMs());
+        String diff = r.maxAbsDiff() == null ? "-" : String.format(Locale.ROOT, "%.1e", r.maxAbsDiff());
+        out.printf(Locale.ROOT, "%-6s %-12s %7.2fM %8.2f %8.1f / %6.1f %8.1f %17s %7s %9s%n",
+                r.size(), r.batch() + "x" + r.height() + "x" + r.width(), r.params() / 1e6, r.macsPerImage() / 1e9,
+                r.oursMedianMs(), r.oursMinMs(), r.batch() * 1000.0 / r.oursMedianMs(), script, ratio, diff);
+        out.flush();
+    }
+
+    private void writeJson(List<Result> results) throws IOException {
+        JsonObject root = new JsonObject();
+        root.addProperty("engine", Engine.getInstance().getEngineName() + " " + Engine.getInstance().getVersion());
+        root.addProperty("device", device);
+        root.addProperty("intra_op_threads", JniUtils.getNumThreads());
+        root.addProperty("clock", clock);
+        root.addProperty("warmup", warmup);
+        root.addProperty("iterations", iterations);
+        JsonArray arr = new JsonArray();
+        for (Result r : results) {
+            JsonObject o = new JsonObject();
+            o.addProperty("size", r.size());
+            o.addProperty("batch", r.batch());
+            o.addProperty("height", r.height());
+            o.addProperty("width", r.width());
+            o.addProperty("params", r.params());
+            o.addProperty("macs_per_image", r.macsPerImage());
+            o.addProperty("ours_median_ms", r.oursMedianMs());
+            o.addProperty("ours_min_ms", r.oursMinMs());
+            o.addProperty("images_per_s", r.batch() * 1000.0 / r.oursMedianMs());
+            if (r.torchscriptMedianMs() != null) {
+                o.addProperty("torchscript_median_ms", r.torchscriptMedianMs());
+                o.addProperty("torchscript_min_ms", r.torchscriptMinMs());
+                o.addProperty("ratio_median", r.oursMedianMs() / r.torchscriptMedianMs());
+            }
+            if (r.maxAbsDiff() != null) {
+                o.addProperty("max_abs_diff", r.maxAbsDiff());
+            }
+            arr.add(o);
+        }
+        root.add("results", arr);
+        Files.writeString(json, new GsonBuilder().setPrettyPrinting().create().toJson(root));
+    }
+
+    /** {@code SIZE=FILE} entries, or one bare {@code FILE} when a single size is benchmarked. */
+    private Map<String, Path> perSize(String option, List<String> values) {
+        Map<String, Path> out = new LinkedHashMap<>();
+        for (String v : values) {
+            int eq = v.indexOf('=');
+            if (eq < 0) {
+                if (sizes.size() != 1) {
+                    throw new IllegalArgumentException(option + " " + v + ": name the size (SIZE=FILE) when benchmarking " + sizes);
+                }
+                out.put(sizes.get(0), Path.of(v));
+            } else {
+                String size = v.substring(0, eq);
+                if (!sizes.contains(size)) {
+                    throw new IllegalArgumentException(option + " " + v + ": size '" + size + "' is not among --sizes " + sizes);
+                }
+                out.put(size, Path.of(v.substring(eq + 1)));
+            }
+        }
+        return out;
+    }
+
+    private static int[] parseResolution(String r) {
+        String[] parts = r.toLowerCase(Locale.ROOT).split("x");
+        try {
+            int[] hw = {Integer.parseInt(parts[0].trim()), Integer.parseInt(parts[1].trim())};
+            if (parts.length == 2 && hw[0] > 0 && hw[1] > 0) {
+                return hw;
+            }
+        } catch (NumberFormatException | ArrayIndexOutOfBoundsException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException("--resolutions: '" + r + "' is not HEIGHTxWIDTH, e.g. 800x1216");
+    }
+
+    private static double median(double[] v) {
+        double[] s = v.clone();
+        Arrays.sort(s);
+        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+    }
+
+    private static double min(double[] v) {
+        return Arrays.stream(v).min().orElse(Double.NaN);
+    }
+}

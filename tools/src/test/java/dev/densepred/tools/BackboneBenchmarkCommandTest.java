@@ -1,0 +1,66 @@
+package dev.densepred.tools;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import picocli.CommandLine;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** {@code densepred benchmark backbone} on the small {@code mini} network; its speed figures are not asserted. */
+class BackboneBenchmarkCommandTest {
+
+    private record Run(int exit, String out, String err) {}
+
+    private static Run run(String... args) {
+        CommandLine cli = Main.commandLine();
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        cli.setOut(new PrintWriter(out));
+        cli.setErr(new PrintWriter(err));
+        int exit = cli.execute(args);
+        return new Run(exit, out.toString(), err.toString());
+    }
+
+    @Test
+    void measuresEachCaseAndWritesJson(@TempDir Path dir) throws IOException {
+        Path json = dir.resolve("bench.json");
+        Run r = run("benchmark", "backbone", "--sizes", "mini", "--resolutions", "64x96,32x32", "--batches", "1,2",
+                "--warmup", "0", "--iterations", "1", "--json", json.toString());
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().contains("mini   2x64x96"), r.out());
+        JsonObject root = JsonParser.parseString(Files.readString(json)).getAsJsonObject();
+        assertEquals(4, root.getAsJsonArray("results").size());
+        JsonObject first = root.getAsJsonArray("results").get(0).getAsJsonObject();
+        assertEquals(64, first.get("height").getAsInt());
+        assertTrue(first.get("ours_median_ms").getAsDouble() > 0);
+        // The dense mini network: 159,612 parameters of the classifier fixture minus its head, plus 4 output norms.
+        assertEquals(159_612L - (2 * 64 + 64 * 256 + 256 + 2 * 256 + 256 * 10 + 10) + 2 * (16 + 32 + 48 + 64), first.get("params").getAsLong());
+    }
+
+    @Test
+    void badArgumentsAreOneLineErrors() {
+        Run r = run("benchmark", "backbone", "--sizes", "mini", "--resolutions", "64by96");
+        assertEquals(2, r.exit());
+        assertTrue(r.err().contains("'64by96' is not HEIGHTxWIDTH"), r.err());
+        r = run("benchmark", "backbone", "--sizes", "mini,tiny", "--torchscript", "x.pt");
+        assertEquals(2, r.exit());
+        assertTrue(r.err().contains("name the size (SIZE=FILE)"), r.err());
+        r = run("benchmark", "backbone", "--sizes", "mini", "--clock", "cpu");
+        assertEquals(2, r.exit());
+        assertTrue(r.err().contains("add --threads 1"), r.err());
+        r = run("benchmark", "backbone", "--sizes", "mini", "--resolutions", "32x32", "--batches", "1", "--torchscript", "missing.pt");
+        assertEquals(2, r.exit());
+        assertTrue(r.err().contains("missing.pt"), r.err());
+    }
+}
