@@ -17,7 +17,8 @@ import picocli.CommandLine.Command;
             TrainStepBenchmark.class,
             CocoLoadBenchmark.class,
             CocoEvalBenchmark.class,
-                BackboneBenchmarkCommand.class,
+            BackboneBenchmarkCommand.class,
+            ModelBenchmark.class,
         })
 final class BenchmarkCommand implements Runnable {
 

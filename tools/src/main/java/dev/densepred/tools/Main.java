@@ -30,6 +30,10 @@ public final class Main implements Runnable {
     public static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new Main());
         cli.addSubcommand(new EnvCommand());
+        cli.addSubcommand(new TrainCommand());
+        cli.addSubcommand(new TestCommand());
+        cli.addSubcommand(new InferCommand());
+        cli.addSubcommand(new BrowseCommand());
         cli.addSubcommand(new BenchmarkCommand());
         cli.addSubcommand(new EvalCocoCommand());
         cli.setExecutionExceptionHandler(new ErrorHandler());

@@ -1,0 +1,50 @@
+package dev.densepred.tools;
+
+import dev.densepred.engine.config.Config;
+import dev.densepred.engine.job.TaskJob;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/** {@code test CONFIG CHECKPOINT}: evaluates a checkpoint on the config's test set. */
+@Command(
+        name = "test",
+        mixinStandardHelpOptions = true,
+        description = "Evaluate a checkpoint on the config's test set and print the metrics (COCO AP tables or mIoU per class).",
+        footer = {"", "Examples:",
+                "  densepred test configs/mask_rcnn/mask_rcnn_r50_fpn_1x_coco.json work_dirs/mask_rcnn_r50_fpn_1x_coco/best.safetensors --out results.json",
+                "  densepred test configs/upernet/upernet_mambaout_tiny_512x512_160k_ade20k.json CKPT --aug-test --show-dir preds/"})
+final class TestCommand implements Callable<Integer> {
+
+    @Parameters(index = "0", paramLabel = "CONFIG", description = "The config file (JSON).")
+    Path config;
+
+    @Parameters(index = "1", paramLabel = "CHECKPOINT", description = "Model weights (.safetensors, or a checkpoint written by train).")
+    Path checkpoint;
+
+    @Option(names = "--aug-test", description = "Multi-scale and flip testing (segmentation).")
+    boolean augTest;
+
+    @Option(names = "--out", paramLabel = "FILE", description = "Write the results file (COCO results JSON for detection).")
+    Path out;
+
+    @Option(names = "--show-dir", paramLabel = "DIR", description = "Write pictures of the predictions here.")
+    Path showDir;
+
+    @Mixin
+    ConfigOptions options;
+
+    @Override
+    public Integer call() throws Exception {
+        Config cfg = options.load(config);
+        Map<String, Double> metrics = TaskJobs.forConfig(cfg).test(cfg, checkpoint, new TaskJob.TestOptions(augTest, out, showDir), System.out);
+        metrics.forEach((k, v) -> System.out.printf("%s: %.4f%n", k, v));
+        return 0;
+    }
+}
