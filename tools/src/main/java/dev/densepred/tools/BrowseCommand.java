@@ -3,10 +3,13 @@ package dev.densepred.tools;
 import dev.densepred.engine.config.Config;
 
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
+import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
@@ -17,6 +20,9 @@ import java.util.concurrent.Callable;
         description = "Write PNGs of training samples after the pipeline (augmentations applied, targets drawn), to check a data config.",
         footer = {"", "Examples:", "  densepred browse configs/upernet/upernet_demo.json --out browse/ --count 8"})
 final class BrowseCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
 
     @Parameters(index = "0", paramLabel = "CONFIG", description = "The config file (JSON).")
     Path config;
@@ -32,9 +38,10 @@ final class BrowseCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        PrintStream console = WriterStream.of(spec.commandLine().getOut());
         Config cfg = options.load(config);
-        for (Path p : TaskJobs.forConfig(cfg).browse(cfg, out, count, System.out)) {
-            System.out.println("wrote " + p);
+        for (Path p : TaskJobs.forConfig(cfg).browse(cfg, out, count, console)) {
+            console.println("wrote " + p);
         }
         return 0;
     }

@@ -9,7 +9,9 @@ import dev.densepred.engine.nn.Conv2d;
 import dev.densepred.engine.runtime.Devices;
 
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 import java.io.PrintStream;
 import java.util.concurrent.Callable;
@@ -22,12 +24,15 @@ import java.util.concurrent.Callable;
         footer = {"", "Examples:", "  densepred env", "  densepred env --no-check"})
 final class EnvCommand implements Callable<Integer> {
 
+    @Spec
+    CommandSpec spec;
+
     @Option(names = "--no-check", negatable = true, defaultValue = "true", description = "Run a 3x3 convolution forward pass (default: true).")
     boolean check;
 
     @Override
     public Integer call() {
-        PrintStream out = System.out;
+        PrintStream out = WriterStream.of(spec.commandLine().getOut());
         Engine engine = Engine.getInstance();
         out.printf("java            %s (%s)%n", System.getProperty("java.version"), System.getProperty("java.vm.name"));
         out.printf("os              %s %s%n", System.getProperty("os.name"), System.getProperty("os.arch"));

@@ -34,6 +34,7 @@ public final class Main implements Runnable {
         cli.addSubcommand(new TestCommand());
         cli.addSubcommand(new InferCommand());
         cli.addSubcommand(new BrowseCommand());
+        cli.addSubcommand(new PlotCommand());
         cli.addSubcommand(new BenchmarkCommand());
         cli.addSubcommand(new EvalCocoCommand());
         cli.setExecutionExceptionHandler(new ErrorHandler());

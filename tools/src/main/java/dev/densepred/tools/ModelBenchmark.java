@@ -4,10 +4,13 @@ import dev.densepred.engine.config.Config;
 import dev.densepred.engine.job.TaskJob;
 
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
+import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
@@ -20,6 +23,9 @@ import java.util.concurrent.Callable;
                 "  densepred benchmark model configs/mask_rcnn/mask_rcnn_mambaout_tiny_fpn_1x_coco.json --size 800x1333 --batch 2",
                 "  densepred benchmark model configs/upernet/upernet_mambaout_tiny_512x512_160k_ade20k.json --device gpu:0 --json bench.json"})
 final class ModelBenchmark implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
 
     @Parameters(index = "0", paramLabel = "CONFIG", description = "The config file (JSON).")
     Path config;
@@ -44,6 +50,7 @@ final class ModelBenchmark implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        PrintStream console = WriterStream.of(spec.commandLine().getOut());
         Config cfg = options.load(config);
         int[] hw = null;
         if (size != null) {
@@ -53,7 +60,7 @@ final class ModelBenchmark implements Callable<Integer> {
             }
             hw = new int[] {Integer.parseInt(parts[0].trim()), Integer.parseInt(parts[1].trim())};
         }
-        TaskJobs.forConfig(cfg).benchmark(cfg, new TaskJob.BenchmarkOptions(iters, warmup, hw, batch, json), System.out);
+        TaskJobs.forConfig(cfg).benchmark(cfg, new TaskJob.BenchmarkOptions(iters, warmup, hw, batch, json), console);
         return 0;
     }
 }

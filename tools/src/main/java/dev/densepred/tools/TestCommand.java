@@ -4,10 +4,13 @@ import dev.densepred.engine.config.Config;
 import dev.densepred.engine.job.TaskJob;
 
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
+import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -21,6 +24,9 @@ import java.util.concurrent.Callable;
                 "  densepred test configs/mask_rcnn/mask_rcnn_r50_fpn_1x_coco.json work_dirs/mask_rcnn_r50_fpn_1x_coco/best.safetensors --out results.json",
                 "  densepred test configs/upernet/upernet_mambaout_tiny_512x512_160k_ade20k.json CKPT --aug-test --show-dir preds/"})
 final class TestCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
 
     @Parameters(index = "0", paramLabel = "CONFIG", description = "The config file (JSON).")
     Path config;
@@ -42,9 +48,10 @@ final class TestCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        PrintStream console = WriterStream.of(spec.commandLine().getOut());
         Config cfg = options.load(config);
-        Map<String, Double> metrics = TaskJobs.forConfig(cfg).test(cfg, checkpoint, new TaskJob.TestOptions(augTest, out, showDir), System.out);
-        metrics.forEach((k, v) -> System.out.printf("%s: %.4f%n", k, v));
+        Map<String, Double> metrics = TaskJobs.forConfig(cfg).test(cfg, checkpoint, new TaskJob.TestOptions(augTest, out, showDir), console);
+        metrics.forEach((k, v) -> console.printf("%s: %.4f%n", k, v));
         return 0;
     }
 }

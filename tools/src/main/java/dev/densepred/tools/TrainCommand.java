@@ -4,10 +4,13 @@ import dev.densepred.engine.config.Config;
 import dev.densepred.engine.train.Runner;
 
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
+import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
@@ -21,6 +24,9 @@ import java.util.concurrent.Callable;
                 "  densepred train configs/upernet/upernet_mambaout_tiny_512x512_160k_ade20k.json --resume",
                 "  densepred train CONFIG --work-dir runs/exp1 --set optim_wrapper.optimizer.lr=2e-4 --device gpu:0"})
 final class TrainCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
 
     @Parameters(index = "0", paramLabel = "CONFIG", description = "The config file (JSON).")
     Path config;
@@ -36,10 +42,11 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        PrintStream console = WriterStream.of(spec.commandLine().getOut());
         Config cfg = options.load(config);
         Path dir = workDir != null ? workDir : ConfigOptions.defaultWorkDir(config);
-        Runner.Result result = TaskJobs.forConfig(cfg).train(cfg, dir, resume, System.out);
-        System.out.printf("trained %d iterations; work dir %s%n", result.iterations(), dir);
+        Runner.Result result = TaskJobs.forConfig(cfg).train(cfg, dir, resume, console);
+        console.printf("trained %d iterations; work dir %s%n", result.iterations(), dir);
         return 0;
     }
 }
