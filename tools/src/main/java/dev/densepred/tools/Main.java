@@ -29,6 +29,7 @@ public final class Main implements Runnable {
     /** The command tree; tests call it to run commands in-process. */
     public static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new Main());
+        cli.addSubcommand(new DemoCommand());
         cli.addSubcommand(new EnvCommand());
         cli.addSubcommand(new TrainCommand());
         cli.addSubcommand(new TestCommand());
