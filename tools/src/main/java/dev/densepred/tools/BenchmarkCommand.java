@@ -12,12 +12,12 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         description = "Measure speed and memory (subcommands below).",
         subcommands = {
-            BenchmarkDataCommand.class,
-            OpsBenchmarkCommand.class,
+            DataBenchmark.class,
+            OpsBenchmark.class,
             TrainStepBenchmark.class,
             CocoLoadBenchmark.class,
             CocoEvalBenchmark.class,
-            BackboneBenchmarkCommand.class,
+            BackboneBenchmark.class,
             ModelBenchmark.class,
         })
 final class BenchmarkCommand implements Runnable {

@@ -30,7 +30,7 @@ import java.util.stream.Stream;
         mixinStandardHelpOptions = true,
         description = "Loader throughput: decode + resize to 1333x800 + flip + normalize, images/s per worker count.",
         footer = {"", "Examples:", "  densepred benchmark data --images data/coco_mini/images --workers 1,2"})
-final class BenchmarkDataCommand implements Callable<Integer> {
+final class DataBenchmark implements Callable<Integer> {
 
     @Option(names = "--images", required = true, description = "Folder of .jpg/.png images.")
     Path images;

@@ -47,7 +47,7 @@ import java.util.concurrent.Callable;
         description = "Time multi-level RoIAlign (forward, forward+backward) and NMS (plain, batched).",
         footer = {"", "Examples:", "  densepred benchmark ops", "  densepred benchmark ops --rois 512 --repeat 20 --json ops.json",
             "  densepred benchmark ops --device gpu"})
-final class OpsBenchmarkCommand implements Callable<Integer> {
+final class OpsBenchmark implements Callable<Integer> {
 
     private static final int[] STRIDES = {4, 8, 16, 32};
 

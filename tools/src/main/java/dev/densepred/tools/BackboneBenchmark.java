@@ -52,7 +52,7 @@ import java.util.concurrent.Callable;
                 "  densepred benchmark backbone --sizes tiny --resolutions 224x224 --batches 1",
                 "  densepred benchmark backbone --sizes tiny --torchscript mambaout_tiny_features.pt --weights mambaout_tiny_timm.pth",
                 "  densepred benchmark backbone --sizes femto,tiny,small,base --resolutions 224x224,800x1216 --batches 1,8 --json out.json"})
-final class BackboneBenchmarkCommand implements Callable<Integer> {
+final class BackboneBenchmark implements Callable<Integer> {
 
     @Spec
     CommandSpec spec;

@@ -20,7 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** {@code benchmark ops} runs end to end on a tiny problem, prints its table and writes every row to JSON. */
-class OpsBenchmarkCommandTest {
+class OpsBenchmarkTest {
 
     @Test
     void tinyRunWritesTableAndJson(@TempDir Path dir) throws IOException {

@@ -18,7 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** {@code densepred benchmark backbone} on the small {@code mini} network; its speed figures are not asserted. */
-class BackboneBenchmarkCommandTest {
+class BackboneBenchmarkTest {
 
     private record Run(int exit, String out, String err) {}
 
