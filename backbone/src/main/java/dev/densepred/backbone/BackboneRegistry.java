@@ -1,7 +1,10 @@
 package dev.densepred.backbone;
 
+import dev.densepred.backbone.convnext.ConvNeXt;
 import dev.densepred.backbone.mambaout.MambaOut;
+import dev.densepred.backbone.mambavision.MambaVision;
 import dev.densepred.backbone.resnet.ResNet;
+import dev.densepred.backbone.vim.Vim;
 import dev.densepred.engine.config.Config;
 import dev.densepred.engine.config.Registry;
 
@@ -12,18 +15,22 @@ import dev.densepred.engine.config.Registry;
  * "backbone": {"type": "MambaOut", "depths": [3, 3, 9, 3], "dims": [96, 192, 384, 576], "drop_path_rate": 0.3}
  * }</pre>
  *
- * binds its other keys to the type's settings record ({@link MambaOut.Config}, {@link ResNet.Config}), keys left
+ * binds its other keys to the type's settings record ({@link MambaOut.Config}, {@link ResNet.Config}, {@link ConvNeXt.Config},
+ * {@link MambaVision.Config}, {@link Vim.Config}), keys left
  * out taking the record's {@code defaults()}.
  */
 public final class BackboneRegistry {
 
     private static final Registry<Backbone> REGISTRY = new Registry<Backbone>("backbone")
             .register("MambaOut", MambaOut.Config.class, MambaOut::new)
-            .register("ResNet", ResNet.Config.class, ResNet::new);
+            .register("ResNet", ResNet.Config.class, ResNet::new)
+            .register("ConvNeXt", ConvNeXt.Config.class, ConvNeXt::new)
+            .register("MambaVision", MambaVision.Config.class, MambaVision::new)
+            .register("Vim", Vim.Config.class, Vim::new);
 
     private BackboneRegistry() {}
 
-    /** The registry (types {@code MambaOut}, {@code ResNet}). */
+    /** The registry (types {@code MambaOut}, {@code ResNet}, {@code ConvNeXt}, {@code MambaVision}, {@code Vim}). */
     public static Registry<Backbone> registry() {
         return REGISTRY;
     }
