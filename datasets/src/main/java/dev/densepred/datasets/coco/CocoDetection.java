@@ -41,7 +41,7 @@ public final class CocoDetection {
      * The dataset section of a config, with mmdetection's keys.
      *
      * @param dataRoot prefix of {@code annFile} and of the image folder
-     * @param annFile the instances JSON, relative to {@code dataRoot}
+     * @param annFile the instances JSON, relative to {@code dataRoot} (required)
      * @param dataPrefix the image folder, relative to {@code dataRoot}
      * @param filterCfg which images training skips ({@code null}: none)
      * @param pipeline the transforms after loading, e.g. {@code [{"type": "Resize", "scale": [1333, 800]}, ...]}
@@ -50,9 +50,6 @@ public final class CocoDetection {
     public record Settings(String dataRoot, String annFile, DataPrefix dataPrefix, FilterCfg filterCfg,
                            List<Config> pipeline, boolean testMode) {
         public Settings {
-            if (annFile == null) {
-                throw new IllegalArgumentException("ann_file is required");
-            }
             pipeline = List.copyOf(pipeline);
         }
 
@@ -121,6 +118,9 @@ public final class CocoDetection {
      * @throws CocoFormatException when the annotation file is not a valid COCO instances file
      */
     public static CocoDetection open(Settings settings) throws IOException {
+        if (settings.annFile() == null) {
+            throw new IllegalArgumentException("the dataset needs an ann_file");
+        }
         Path ann = Path.of(settings.dataRoot()).resolve(settings.annFile());
         return new CocoDetection(settings, CocoInstancesReader.read(ann), Pipeline.fromConfig(settings.pipeline()));
     }

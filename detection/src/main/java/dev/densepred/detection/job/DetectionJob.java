@@ -97,7 +97,7 @@ public final class DetectionJob implements TaskJob {
         DetectionSettings s = DetectionSettings.from(cfg);
         DetectionSettings.DataLoader data = s.testData(cfg);
         CocoDetection dataset = DetectionData.dataset(data);
-        DetectionSettings.Metric metric = s.testDataloader() != null ? s.testEvaluator() : s.valEvaluator();
+        DetectionSettings.Metric metric = s.testEvaluator();
         Device device = device(tc);
         try (NDManager manager = NDManager.newBaseManager(device)) {
             MaskRcnn model = model(s, tc, checkpoint, manager, out);
