@@ -65,12 +65,12 @@ final class DetectionBenchmark {
         TrainingConfig tc = TrainingConfig.from(cfg);
         DetectionSettings s = DetectionSettings.from(cfg);
         int[] hw = options.inputSize() != null ? options.inputSize() : testSize(s);
-        Device device = tc.devices().isEmpty() ? Engine.getInstance().defaultDevice() : Devices.parse(tc.devices().get(0));
+        Device device = DetectionJob.device(tc);
         Map<String, Double> result = new LinkedHashMap<>();
         long peak = ResidentMemory.megabytes();
         try (NDManager manager = NDManager.newBaseManager(device)) {
             Engine.getInstance().setRandomSeed((int) tc.randomness().seed());
-            MaskRcnn model = MaskRcnn.build(s.model(), manager);
+            MaskRcnn model = MaskRcnn.build(DetectionJob.withoutPretrained(s.model()), manager);
             out.printf(Locale.ROOT, "Mask R-CNN, %,d parameters, %s, input %dx%d (HxW), training batch %d, float32, intra-op threads %d; median of %d after %d warm-up%n",
                     model.parameterCount(), Devices.name(device), hw[0], hw[1], options.batchSize(), JniUtils.getNumThreads(),
                     options.iterations(), options.warmup());

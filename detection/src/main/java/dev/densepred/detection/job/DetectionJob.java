@@ -24,6 +24,7 @@ import dev.densepred.engine.train.TrainingConfig;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
+import com.google.gson.JsonObject;
 
 import java.awt.image.BufferedImage;
 import java.io.IOException;
@@ -75,7 +76,7 @@ public final class DetectionJob implements TaskJob {
         out.printf("train set %s: %d images (%d filtered out: no annotations or smaller than min_size), %d batches per epoch%n",
                 train.instances().source(), loader.records().size(), loader.filteredOut(), loader.batchesPerEpoch());
         Runner.Builder<LoadedBatch<DetectionSample>, MaskRcnnTask> builder = Runner.builder(tc, workDir,
-                m -> new MaskRcnnTask(s.model(), m, true, out), loader);
+                m -> new MaskRcnnTask(s.model(), m), loader);
         if (s.valDataloader() != null && tc.trainCfg().valInterval() != -1) {
             CocoDetection val = DetectionData.dataset(s.valDataloader());
             CocoDetectionEvaluator evaluator = new CocoDetectionEvaluator(val, s.valDataloader(), s.valEvaluator());
@@ -118,10 +119,14 @@ public final class DetectionJob implements TaskJob {
         }
     }
 
-    /** The model of the config, seeded as the run would be; the weights of {@code checkpoint} when given. */
+    /**
+     * The model of the config, seeded as the run would be, in evaluation mode, with the weights of
+     * {@code checkpoint} when given. The backbone's ImageNet weights are not loaded: a checkpoint replaces them, and
+     * the untrained baseline is the from-scratch initialisation.
+     */
     private static MaskRcnn model(DetectionSettings s, TrainingConfig tc, Path checkpoint, NDManager manager, PrintStream out) throws IOException {
         Engine.getInstance().setRandomSeed((int) tc.randomness().seed());
-        MaskRcnn model = MaskRcnn.build(s.model(), manager);
+        MaskRcnn model = MaskRcnn.build(withoutPretrained(s.model()), manager);
         if (checkpoint != null) {
             ModelWeights.load(model, checkpoint);
             out.println("loaded " + ModelWeights.resolve(checkpoint));
@@ -132,7 +137,18 @@ public final class DetectionJob implements TaskJob {
         return model;
     }
 
-    private static Device device(TrainingConfig tc) {
+    /** The {@code model} section without {@code backbone.pretrained}, so building it reads no weight file. */
+    static Config withoutPretrained(Config model) {
+        JsonObject copy = model.node().getAsJsonObject().deepCopy();
+        if (copy.has("backbone") && copy.get("backbone").isJsonObject()) {
+            copy.getAsJsonObject("backbone").remove("pretrained");
+        }
+        JsonObject root = new JsonObject();
+        root.add("model", copy);
+        return Config.of(root, model.originOf(model.path())).at("model");
+    }
+
+    static Device device(TrainingConfig tc) {
         return tc.devices().isEmpty() ? Engine.getInstance().defaultDevice() : Devices.parse(tc.devices().get(0));
     }
 

@@ -1,6 +1,5 @@
 package dev.densepred.detection.job;
 
-import dev.densepred.backbone.LoadReport;
 import dev.densepred.datasets.coco.DetectionSample;
 import dev.densepred.datasets.loader.LoadedBatch;
 import dev.densepred.detection.MaskRcnn;
@@ -13,11 +12,6 @@ import dev.densepred.engine.train.TrainTask;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 
-import java.io.IOException;
-import java.io.PrintStream;
-import java.io.UncheckedIOException;
-import java.nio.file.Path;
-import java.util.Optional;
 
 /**
  * Mask R-CNN as the runner trains it (mmengine's {@code model.train_step} without the optimizer): collate the
@@ -29,25 +23,9 @@ public final class MaskRcnnTask implements TrainTask<LoadedBatch<DetectionSample
     private final MaskRcnn model;
     private final DetectionCollate collate = new DetectionCollate();
 
-    /**
-     * Builds and initialises the model in {@code manager}; with {@code pretrained}, loads the backbone's
-     * {@code pretrained} file when the config names one and prints the load report to {@code log}.
-     */
-    public MaskRcnnTask(Config modelCfg, NDManager manager, boolean pretrained, PrintStream log) {
+    /** Builds and initialises the model in {@code manager}, with the backbone's pretrained weights if the config names them. */
+    public MaskRcnnTask(Config modelCfg, NDManager manager) {
         this.model = MaskRcnn.build(modelCfg, manager);
-        if (pretrained) {
-            Optional<Path> file = model.backbone().pretrained();
-            if (file.isPresent()) {
-                try {
-                    LoadReport report = model.backbone().loadPretrained(file.get());
-                    if (log != null) {
-                        log.println(report.summary());
-                    }
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            }
-        }
     }
 
     public MaskRcnn maskRcnn() {
@@ -61,6 +39,8 @@ public final class MaskRcnnTask implements TrainTask<LoadedBatch<DetectionSample
 
     @Override
     public Losses losses(LoadedBatch<DetectionSample> batch, StepContext ctx) {
+        // the RPN and RoI samplers draw from the step's seed, so a resumed run samples what an uninterrupted one did
+        model.seedSampling(ctx.seed());
         DetectionCollate.Batch b = collate.collate(batch.samples(), ctx.manager());
         NDArray images = ctx.input(b.images().toDevice(ctx.device(), false));
         return model.forwardTrain(images, b.metas(), b.targets());
