@@ -1,5 +1,6 @@
 package dev.densepred.tools;
 
+import dev.densepred.detection.job.DetectionJob;
 import dev.densepred.engine.config.Config;
 import dev.densepred.engine.config.ConfigException;
 import dev.densepred.engine.job.TaskJob;
@@ -9,7 +10,7 @@ import java.util.List;
 /** The model families the commands know, in one explicit list; a config picks its family by {@code model.type}. */
 final class TaskJobs {
 
-    private static final List<TaskJob> ALL = List.of();
+    private static final List<TaskJob> ALL = List.of(new DetectionJob());
 
     private TaskJobs() {}
 
