@@ -3,13 +3,14 @@ package dev.densepred.tools;
 import dev.densepred.engine.config.Config;
 import dev.densepred.engine.config.ConfigException;
 import dev.densepred.engine.job.TaskJob;
+import dev.densepred.segmentation.job.SegmentationJob;
 
 import java.util.List;
 
 /** The model families the commands know, in one explicit list; a config picks its family by {@code model.type}. */
 final class TaskJobs {
 
-    private static final List<TaskJob> ALL = List.of();
+    private static final List<TaskJob> ALL = List.of(new SegmentationJob());
 
     private TaskJobs() {}
 
