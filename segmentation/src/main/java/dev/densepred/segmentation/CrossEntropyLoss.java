@@ -71,11 +71,11 @@ public final class CrossEntropyLoss {
         NDArray nll = logp.gather(safe, 1).squeeze(1).neg().mul(valid.toType(DataType.FLOAT32, false));
         NDArray loss;
         if (config.avgNonIgnore()) {
-            loss = nll.sum().div(valid.toType(DataType.FLOAT32, false).sum().add(FLOAT32_EPS));
+            loss = nll.sum().div(valid.toType(DataType.FLOAT32, false).sum().add((float) FLOAT32_EPS));
         } else {
             loss = nll.mean();
         }
-        return loss.mul(config.lossWeight());
+        return loss.mul((float) config.lossWeight());
     }
 
     /**
@@ -86,7 +86,7 @@ public final class CrossEntropyLoss {
         NDArray valid = labels.neq(ignoreIndex);
         NDArray pred = logits.argMax(1);
         NDArray correct = pred.eq(labels.toType(pred.getDataType(), false)).logicalAnd(valid);
-        NDArray total = valid.toType(DataType.FLOAT32, false).sum().add(FLOAT32_EPS);
-        return correct.toType(DataType.FLOAT32, false).sum().mul(NDArrays.div(100.0, total));
+        NDArray total = valid.toType(DataType.FLOAT32, false).sum().add((float) FLOAT32_EPS);
+        return correct.toType(DataType.FLOAT32, false).sum().mul(NDArrays.div(100f, total));
     }
 }

@@ -237,7 +237,9 @@ public final class EncoderDecoder extends Module {
             // Operations join their first operand's manager: lending the view to the scope frees every temporary.
             NDArray view = image;
             view.tempAttach(scope.manager());
-            NDArray logits = testConfig.mode() == TestConfig.Mode.SLIDE ? slideInference(view) : encodeDecode(view);
+            NDArray logits = testConfig.mode() == TestConfig.Mode.SLIDE
+                    ? new SlidingWindow(testConfig.cropSize(), testConfig.stride()).apply(view, numClasses(), this::encodeDecode)
+                    : encodeDecode(view);
             if (meta.height() < s.get(2) || meta.width() < s.get(3)) {
                 logits = logits.get(new NDIndex(":, :, 0:{}, 0:{}", meta.height(), meta.width()));
             }
@@ -247,62 +249,6 @@ public final class EncoderDecoder extends Module {
             NDArray out = Resize2d.resize(logits, meta.oriHeight(), meta.oriWidth(), decodeHead.alignCorners()).squeeze(0);
             return scope.keep(out);
         }
-    }
-
-    /**
-     * mmseg's {@code slide_inference}: windows of {@code crop_size} every {@code stride}, the last ones shifted back
-     * to end at the border (a window never extends past the image, and is smaller than the crop only when the image
-     * is), each window's logits summed into place and divided by how many windows covered each pixel. Every window
-     * runs in its own scope; the sums accumulate in float32 on the image's device.
-     */
-    private NDArray slideInference(NDArray image) {
-        int[] crop = testConfig.cropSize();
-        int[] stride = testConfig.stride();
-        int h = (int) image.getShape().get(2);
-        int w = (int) image.getShape().get(3);
-        int[] ys = windowStarts(h, crop[0], stride[0]);
-        int[] xs = windowStarts(w, crop[1], stride[1]);
-        NDManager manager = image.getManager();
-        NDArray preds = manager.zeros(new Shape(1, numClasses(), h, w), DataType.FLOAT32);
-        float[] rowCount = new float[h];
-        float[] colCount = new float[w];
-        for (int y1 : ys) {
-            int y2 = Math.min(y1 + crop[0], h);
-            for (int y = y1; y < y2; y++) {
-                rowCount[y]++;
-            }
-        }
-        for (int x1 : xs) {
-            int x2 = Math.min(x1 + crop[1], w);
-            for (int x = x1; x < x2; x++) {
-                colCount[x]++;
-            }
-        }
-        for (int y1 : ys) {
-            int y2 = Math.min(y1 + crop[0], h);
-            for (int x1 : xs) {
-                int x2 = Math.min(x1 + crop[1], w);
-                try (Scope window = Scope.open(manager)) {
-                    NDIndex region = new NDIndex(":, :, {}:{}, {}:{}", y1, y2, x1, x2);
-                    NDArray logits = encodeDecode(image.get(window.manager(), region));
-                    preds.set(region, preds.get(window.manager(), region).add(logits));
-                }
-            }
-        }
-        // count_mat[y, x] = (windows covering row y) * (windows covering column x): the windows form a grid.
-        NDArray count = manager.create(rowCount, new Shape(h, 1)).mul(manager.create(colCount, new Shape(1, w)));
-        return preds.div(count.reshape(1, 1, h, w));
-    }
-
-    /** Window starts along one axis: {@code i * stride}, pulled back so the window ends inside the image. */
-    static int[] windowStarts(int size, int crop, int stride) {
-        int grids = Math.max(size - crop + stride - 1, 0) / stride + 1;
-        int[] starts = new int[grids];
-        for (int i = 0; i < grids; i++) {
-            int end = Math.min(i * stride + crop, size);
-            starts[i] = Math.max(end - crop, 0);
-        }
-        return starts;
     }
 
     /**
