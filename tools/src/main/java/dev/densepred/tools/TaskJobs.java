@@ -4,13 +4,14 @@ import dev.densepred.detection.job.DetectionJob;
 import dev.densepred.engine.config.Config;
 import dev.densepred.engine.config.ConfigException;
 import dev.densepred.engine.job.TaskJob;
+import dev.densepred.segmentation.job.SegmentationJob;
 
 import java.util.List;
 
 /** The model families the commands know, in one explicit list; a config picks its family by {@code model.type}. */
 final class TaskJobs {
 
-    private static final List<TaskJob> ALL = List.of(new DetectionJob());
+    private static final List<TaskJob> ALL = List.of(new DetectionJob(), new SegmentationJob());
 
     private TaskJobs() {}
 

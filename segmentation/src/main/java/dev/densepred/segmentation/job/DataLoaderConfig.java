@@ -1,0 +1,22 @@
+package dev.densepred.segmentation.job;
+
+import dev.densepred.datasets.ade.Ade20kDataset;
+
+/**
+ * A {@code train_dataloader}, {@code val_dataloader} or {@code test_dataloader} section, mmseg's keys.
+ *
+ * @param batchSize images per batch (per device); mmseg's ADE20K recipes use 16 in total
+ * @param numWorkers loader threads doing decode and augmentation
+ * @param dataset the dataset and its pipeline
+ */
+public record DataLoaderConfig(int batchSize, int numWorkers, Ade20kDataset.Config dataset) {
+    public DataLoaderConfig {
+        if (batchSize < 1 || numWorkers < 1) {
+            throw new IllegalArgumentException("batch_size and num_workers must be >= 1, got " + batchSize + " and " + numWorkers);
+        }
+    }
+
+    public static DataLoaderConfig defaults() {
+        return new DataLoaderConfig(1, 2, Ade20kDataset.Config.defaults());
+    }
+}
