@@ -16,7 +16,13 @@ import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 
+import dev.densepred.backbone.Backbone;
+import dev.densepred.backbone.convnext.ConvNeXt;
 import dev.densepred.backbone.mambaout.MambaOut;
+import dev.densepred.backbone.mambavision.MambaVision;
+import dev.densepred.backbone.resnet.ResNet;
+import dev.densepred.backbone.vim.Vim;
+import dev.densepred.engine.runtime.Autograd;
 import dev.densepred.engine.runtime.Devices;
 
 import picocli.CommandLine.Command;
@@ -43,6 +49,9 @@ import java.util.concurrent.Callable;
  * four stage maps with their output norms) per size, input size and batch, with its parameter count and
  * multiply-accumulates, optionally against timm's model traced to TorchScript and run by the same native library
  * through DJL. The two models alternate, iteration by iteration, so that a busy machine slows both alike.
+ *
+ * <p>With {@code --compare}, it instead tabulates the registered backbones side by side (MambaOut-T, ResNet-50,
+ * ConvNeXt-T, MambaVision-T, Vim-T/S): parameters, MACs, forward and forward+backward time and peak memory.
  */
 @Command(
         name = "backbone",
@@ -51,7 +60,8 @@ import java.util.concurrent.Callable;
         footer = {"", "Examples:",
                 "  densepred benchmark backbone --sizes tiny --resolutions 224x224 --batches 1",
                 "  densepred benchmark backbone --sizes tiny --torchscript mambaout_tiny_features.pt --weights mambaout_tiny_timm.pth",
-                "  densepred benchmark backbone --sizes femto,tiny,small,base --resolutions 224x224,800x1216 --batches 1,8 --json out.json"})
+                "  densepred benchmark backbone --sizes femto,tiny,small,base --resolutions 224x224,800x1216 --batches 1,8 --json out.json",
+                "  densepred benchmark backbone --compare all --resolutions 800x1216,512x512 --warmup 1 --iterations 1"})
 final class BackboneBenchmark implements Callable<Integer> {
 
     @Spec
@@ -97,6 +107,16 @@ final class BackboneBenchmark implements Callable<Integer> {
     @Option(names = "--json", paramLabel = "FILE", description = "Also write the results as JSON.")
     Path json;
 
+    @Option(names = "--compare", split = ",", paramLabel = "NAME",
+            description = "Compare backbones instead (dense mode, batch 1, at --resolutions): any of "
+                    + "mambaout_tiny, resnet50, convnext_tiny, mambavision_t, vim_t, vim_s, or 'all'. Prints params, MACs, "
+                    + "forward and forward+backward time and peak memory per backbone and input size.")
+    List<String> compare = new ArrayList<>();
+
+    @Option(names = "--skip", split = ",", paramLabel = "NAME@HxW",
+            description = "With --compare: forward+backward cases not to run (e.g. vim_t@800x1216 where memory does not allow).")
+    List<String> skip = new ArrayList<>();
+
     /** One measured case. */
     record Result(String size, int batch, int height, int width, long params, long macsPerImage,
                   double oursMedianMs, double oursMinMs, Double torchscriptMedianMs, Double torchscriptMinMs, Double maxAbsDiff) {}
@@ -111,6 +131,9 @@ final class BackboneBenchmark implements Callable<Integer> {
         }
         if (clock.equals("cpu") && (threads == null || threads != 1)) {
             throw new IllegalArgumentException("--clock cpu measures the calling thread only: add --threads 1");
+        }
+        if (!compare.isEmpty()) {
+            return compareBackbones();
         }
         Map<String, Path> traced = perSize("--torchscript", torchscript);
         Map<String, Path> weightFiles = perSize("--weights", weights);
@@ -244,6 +267,131 @@ final class BackboneBenchmark implements Callable<Integer> {
                 r.size(), r.batch() + "x" + r.height() + "x" + r.width(), r.params() / 1e6, r.macsPerImage() / 1e9,
                 r.oursMedianMs(), r.oursMinMs(), r.batch() * 1000.0 / r.oursMedianMs(), script, ratio, diff);
         out.flush();
+    }
+
+    /** The backbones {@code --compare} knows, each in its dense configuration with its published defaults. */
+    private static final List<String> COMPARABLE = List.of("mambaout_tiny", "resnet50", "convnext_tiny", "mambavision_t", "vim_t", "vim_s");
+
+    private static Backbone comparable(String name) {
+        return switch (name) {
+            case "mambaout_tiny" -> new MambaOut(MambaOut.Config.tiny());
+            case "resnet50" -> new ResNet(ResNet.Config.defaults());
+            case "convnext_tiny" -> new ConvNeXt(ConvNeXt.Config.tiny());
+            case "mambavision_t" -> new MambaVision(MambaVision.Config.tiny());
+            case "vim_t" -> new Vim(Vim.Config.tiny());
+            case "vim_s" -> new Vim(Vim.Config.small());
+            default -> throw new IllegalArgumentException("--compare: unknown backbone '" + name + "'; known: " + String.join(", ", COMPARABLE));
+        };
+    }
+
+    private static long macs(Backbone b, int h, int w) {
+        if (b instanceof MambaOut m) {
+            return m.macs(h, w);
+        } else if (b instanceof ResNet r) {
+            return r.macs(h, w);
+        } else if (b instanceof ConvNeXt c) {
+            return c.macs(h, w);
+        } else if (b instanceof MambaVision v) {
+            return v.macs(h, w);
+        } else if (b instanceof Vim v) {
+            return v.macs(h, w);
+        }
+        throw new IllegalArgumentException(b.getClass().getSimpleName() + " has no MAC count");
+    }
+
+    /** One row of the comparison; times in ms (median), memory in MiB above the resident size before the pass. */
+    record Comparison(String name, int height, int width, long params, long macs, double forwardMs, double forwardPeakMib,
+                      Double trainMs, Double trainPeakMib) {}
+
+    private Integer compareBackbones() throws IOException {
+        List<String> names = compare.contains("all") ? COMPARABLE : compare;
+        Engine engine = Engine.getInstance();
+        Device dev = Devices.parse(device);
+        if (threads != null) {
+            JniUtils.setNumThreads(threads);
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        out.printf("engine %s %s, device %s, intra-op threads %d, batch 1, %d warm-up + %d timed passes, median ms; "
+                        + "peak = growth of the process's peak resident memory during one pass (MiB)%n",
+                engine.getEngineName(), engine.getVersion(), Devices.name(dev), JniUtils.getNumThreads(), warmup, iterations);
+        out.printf("| backbone | input | params | GMACs | forward ms | forward peak MiB | fwd+bwd ms | fwd+bwd peak MiB |%n");
+        out.printf("|---|---|---|---|---|---|---|---|%n");
+        out.flush();
+        List<Comparison> rows = new ArrayList<>();
+        for (String name : names) {
+            for (String r : resolutions) {
+                int[] hw = parseResolution(r);
+                try (NDManager root = NDManager.newBaseManager(dev)) {
+                    Engine.getInstance().setRandomSeed(0);
+                    Backbone model = comparable(name);
+                    model.initialize(root);
+                    Comparison c = compareOne(name, model, root, hw[0], hw[1], skip.contains(name + "@" + hw[0] + "x" + hw[1]));
+                    rows.add(c);
+                    out.printf(Locale.ROOT, "| %s | %dx%d | %.2fM | %.1f | %.0f | %.0f | %s | %s |%n", c.name(), c.height(), c.width(),
+                            c.params() / 1e6, c.macs() / 1e9, c.forwardMs(), c.forwardPeakMib(),
+                            c.trainMs() == null ? "skipped" : String.format(Locale.ROOT, "%.0f", c.trainMs()),
+                            c.trainPeakMib() == null ? "skipped" : String.format(Locale.ROOT, "%.0f", c.trainPeakMib()));
+                    out.flush();
+                }
+            }
+        }
+        if (json != null) {
+            Files.writeString(json, new GsonBuilder().setPrettyPrinting().create().toJson(rows));
+        }
+        return 0;
+    }
+
+    private Comparison compareOne(String name, Backbone model, NDManager root, int h, int w, boolean skipTrain) {
+        double[] fwd = new double[iterations];
+        double[] train = new double[iterations];
+        double fwdPeak = 0;
+        double trainPeak = 0;
+        try (NDManager inputs = root.newSubManager()) {
+            NDArray images = inputs.randomNormal(new Shape(1, 3, h, w));
+            model.train(false);
+            for (int it = -warmup; it < iterations; it++) {
+                long base = PeakMemory.reset();
+                try (NDManager m = root.newSubManager(); Autograd.Recording r = Autograd.noGrad()) {
+                    NDArray x = images.duplicate();
+                    x.attach(m);
+                    long t0 = System.nanoTime();
+                    List<NDArray> maps = model.forward(x);
+                    sync(maps.get(maps.size() - 1));
+                    long t1 = System.nanoTime();
+                    if (it >= 0) {
+                        fwd[it] = (t1 - t0) / 1e6;
+                        fwdPeak = Math.max(fwdPeak, (PeakMemory.peak() - base) / 1048576.0);
+                    }
+                }
+            }
+            if (!skipTrain) {
+                model.train(true);
+                for (int it = -warmup; it < iterations; it++) {
+                    long base = PeakMemory.reset();
+                    try (NDManager m = root.newSubManager()) {
+                        NDArray x = images.duplicate();
+                        x.attach(m);
+                        long t0 = System.nanoTime();
+                        try (Autograd.Recording r = Autograd.record()) {
+                            List<NDArray> maps = model.forward(x);
+                            NDArray loss = null;
+                            for (NDArray map : maps) {
+                                NDArray term = map.mean();
+                                loss = loss == null ? term : loss.add(term);
+                            }
+                            Autograd.backward(loss);
+                        }
+                        long t1 = System.nanoTime();
+                        if (it >= 0) {
+                            train[it] = (t1 - t0) / 1e6;
+                            trainPeak = Math.max(trainPeak, (PeakMemory.peak() - base) / 1048576.0);
+                        }
+                    }
+                }
+            }
+        }
+        return new Comparison(name, h, w, model.parameterCount(), macs(model, h, w), median(fwd), fwdPeak,
+                skipTrain ? null : median(train), skipTrain ? null : trainPeak);
     }
 
     private void writeJson(List<Result> results) throws IOException {

@@ -109,45 +109,10 @@ public final class ConvNeXt extends Backbone {
         }
     }
 
-    /** One stage: an optional downsample ({@code downsample.0} LayerNorm, {@code downsample.1} conv) and blocks. */
-    static final class Stage extends Module {
-
-        private final LayerNorm downNorm;
-        private final Conv2d downConv;
-        private final Sequential<ConvNeXtBlock> blocks;
-
-        Stage(int inDim, int dim, boolean downsample, List<Double> dropPaths, double layerScaleInit) {
-            if (downsample) {
-                Sequential<Module> ds = addChild("downsample", new Sequential<>());
-                downNorm = (LayerNorm) ds.add(new LayerNorm(inDim, NORM_EPS));
-                downConv = (Conv2d) ds.add(new Conv2d(inDim, dim, 2, Conv2d.Options.defaults().withStride(2), WEIGHT_INIT, BIAS_INIT));
-            } else {
-                downNorm = null;
-                downConv = null;
-            }
-            blocks = addChild("blocks", new Sequential<>());
-            for (double dp : dropPaths) {
-                blocks.add(new ConvNeXtBlock(dim, layerScaleInit, dp));
-            }
-        }
-
-        NDArray forward(NDArray x) {
-            NDArray y = downConv == null ? x : downConv.forward(downNorm.forwardNchw(x));
-            for (ConvNeXtBlock b : blocks.items()) {
-                NDArray next = b.forward(y);
-                if (y != x) {
-                    y.close();
-                }
-                y = next;
-            }
-            return y;
-        }
-    }
-
     private final Config config;
     private final Conv2d stemConv;
     private final LayerNorm stemNorm;
-    private final Sequential<Stage> stages;
+    private final Sequential<ConvNeXtStage> stages;
     private final LayerNorm[] outNorms;
     private final List<FeatureInfo> featureInfo;
 
@@ -161,7 +126,7 @@ public final class ConvNeXt extends Backbone {
         stages = addChild("stages", new Sequential<>());
         List<List<Double>> dropPaths = StochasticDepth.perStage(config.depths(), config.dropPathRate());
         for (int i = 0; i < dims.size(); i++) {
-            stages.add(new Stage(dims.get(i == 0 ? 0 : i - 1), dims.get(i), i > 0, dropPaths.get(i), config.layerScaleInit()));
+            stages.add(new ConvNeXtStage(dims.get(i == 0 ? 0 : i - 1), dims.get(i), i > 0, dropPaths.get(i), config.layerScaleInit()));
         }
         outNorms = new LayerNorm[dims.size()];
         List<FeatureInfo> info = new ArrayList<>();
@@ -231,7 +196,7 @@ public final class ConvNeXt extends Backbone {
                 w /= 2;
                 macs += h * w * dims.get(i) * dims.get(i - 1) * 4L;
             }
-            for (ConvNeXtBlock b : stages.get(i).blocks.items()) {
+            for (ConvNeXtBlock b : stages.get(i).blocks()) {
                 macs += h * w * b.macsPerPixel();
             }
         }

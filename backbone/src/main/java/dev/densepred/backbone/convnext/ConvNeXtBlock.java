@@ -37,11 +37,7 @@ final class ConvNeXtBlock extends Module {
 
     /** Multiply-accumulates per output pixel. */
     long macsPerPixel() {
-        return 49L * gammaDim() + mlp.macsPerToken();
-    }
-
-    private long gammaDim() {
-        return convDw.outChannels();
+        return 49L * convDw.outChannels() + mlp.macsPerToken();
     }
 
     /** {@code [N, C, H, W]} to {@code [N, C, H, W]}; the input is left unchanged. */

@@ -203,4 +203,36 @@ public final class ResNet extends Backbone {
                     name -> name.startsWith("fc.") || name.endsWith(".num_batches_tracked") || name.equals("num_batches_tracked"));
         }
     }
+
+    /**
+     * Multiply-accumulates of one forward pass on a {@code height x width} image, counted from the layer shapes:
+     * convolutions only (what fvcore counts; BatchNorm, ReLU and pooling left out). Stops after the last output stage.
+     */
+    public long macs(long height, long width) {
+        long h = (height + 1) / 2;
+        long w = (width + 1) / 2;
+        long macs = h * w * 64L * config.inChannels() * 49; // conv1 7x7/2
+        h = (h + 1) / 2; // max-pool 3x3/2
+        w = (w + 1) / 2;
+        long in = 64;
+        List<Integer> blocks = BLOCKS.get(config.depth());
+        int last = config.outIndices().get(config.outIndices().size() - 1);
+        for (int s = 0; s <= last; s++) {
+            long planes = 64L << s;
+            for (int b = 0; b < blocks.get(s); b++) {
+                long out = planes * Bottleneck.EXPANSION;
+                macs += h * w * in * planes; // conv1 1x1
+                if (b == 0 && s > 0) {
+                    h = (h + 1) / 2; // conv2 carries the stride (torchvision's v1.5)
+                    w = (w + 1) / 2;
+                }
+                macs += h * w * (planes * planes * 9 + planes * out); // conv2 3x3, conv3 1x1
+                if (b == 0) {
+                    macs += h * w * in * out; // projection shortcut
+                }
+                in = out;
+            }
+        }
+        return macs;
+    }
 }

@@ -77,31 +77,33 @@ public final class SelectiveScan {
         NDArray decay = logDecay.exp();
         NDArray input = dtT.mul(uT).reshape(batch, chunks, t, dim, 1).mul(bT); // delta * B * u, [B, nC, T, D, N]
 
-        // (1) every chunk from a zero state, all chunks at once
+        // (1) every chunk from a zero state, all chunks at once. The positions are taken apart with split, whose
+        // gradient is one concatenation (indexing one position at a time would scatter into a full-size zero tensor
+        // per position in the backward pass).
+        NDList decays = decay.split(t, 2); // t x [B, nC, 1, D, N]
+        NDList inputs = input.split(t, 2);
+        NDList cs = cT.split(t, 2); // t x [B, nC, 1, 1, N]
         NDList ys = new NDList();
         NDArray h = null;
         for (int i = 0; i < t; i++) {
-            NDIndex at = new NDIndex(":, :, {}", i);
-            NDArray in = input.get(at);
-            h = h == null ? in : decay.get(at).mul(h).add(in); // [B, nC, D, N]
-            ys.add(h.mul(cT.get(at)).sum(new int[] {3})); // [B, nC, D]
+            h = h == null ? inputs.get(i) : decays.get(i).mul(h).add(inputs.get(i)); // [B, nC, 1, D, N]
+            ys.add(h.mul(cs.get(i)).sum(new int[] {4})); // [B, nC, 1, D]
         }
-        NDArray y = NDArrays.stack(ys, 2); // [B, nC, T, D]
+        NDArray y = NDArrays.concat(ys, 2); // [B, nC, T, D]
         if (chunks > 1) {
             // (2) the state entering each chunk
             NDArray total = logDecay.cumSum(2); // log of the decay from the chunk start through position t
-            NDArray chunkDecay = total.get(new NDIndex(":, :, -1")).exp(); // [B, nC, D, N]
+            NDList chunkDecay = total.get(new NDIndex(":, :, -1")).exp().split(chunks, 1); // nC x [B, 1, D, N]
+            NDList ends = h.squeeze(2).split(chunks, 1); // nC x [B, 1, D, N], each chunk's final state from zero
             NDList carried = new NDList();
             NDArray state = null;
-            for (long k = 0; k < chunks; k++) {
-                carried.add(state == null ? h.get(new NDIndex(":, 0")).zerosLike() : state);
+            for (int k = 0; k < chunks; k++) {
+                carried.add(state == null ? ends.get(0).zerosLike() : state);
                 if (k + 1 < chunks) {
-                    NDIndex at = new NDIndex(":, {}", k);
-                    NDArray end = h.get(at);
-                    state = state == null ? end : chunkDecay.get(at).mul(state).add(end);
+                    state = state == null ? ends.get(k) : chunkDecay.get(k).mul(state).add(ends.get(k));
                 }
             }
-            NDArray entering = NDArrays.stack(carried, 1).expandDims(2); // [B, nC, 1, D, N]
+            NDArray entering = NDArrays.concat(carried, 1).expandDims(2); // [B, nC, 1, D, N]
             // (3) its contribution at every position
             y = y.add(total.exp().mul(entering).mul(cT).sum(new int[] {4}));
         }

@@ -134,8 +134,7 @@ public final class Vim extends Backbone {
         this.config = config;
         int dim = config.embedDim();
         grid = config.imgSize() / config.patchSize();
-        Module patchEmbed = addChild("patch_embed", new PatchEmbedHolder(config.inChans(), dim, config.patchSize()));
-        proj = ((PatchEmbedHolder) patchEmbed).proj;
+        proj = addChild("patch_embed", new PatchEmbed(config.inChans(), dim, config.patchSize())).proj();
         posEmbed = addParameter("pos_embed", Parameter.Kind.OTHER, Init.truncNormal(0.02f), 1, (long) grid * grid, dim);
         layers = addChild("layers", new Sequential<>());
         // inter_dpr = [0.0] + linspace(0, rate, depth): block i gets entry i
@@ -151,17 +150,6 @@ public final class Vim extends Backbone {
             info.add(new FeatureInfo(dim, 4 << k, "fpn" + (k + 1)));
         }
         featureInfo = FeatureInfo.checkLevels(info);
-    }
-
-    /** {@code patch_embed}: the patchifying convolution {@code proj} (lecun-normal weight, zero bias, as segm_init_weights). */
-    static final class PatchEmbedHolder extends Module {
-        final Conv2d proj;
-
-        PatchEmbedHolder(int inChans, int dim, int patch) {
-            float std = (float) (Math.sqrt(1.0 / (inChans * patch * patch)) / .87962566103423978);
-            proj = addChild("proj", new Conv2d(inChans, dim, patch, Conv2d.Options.defaults().withStride(patch),
-                    Init.truncNormal(0f, std, -2f * std, 2f * std), BIAS_INIT));
-        }
     }
 
     public Config config() {

@@ -2,6 +2,7 @@ package dev.densepred.backbone.vim;
 
 import ai.djl.ndarray.NDArray;
 
+import dev.densepred.backbone.LocalScope;
 import dev.densepred.engine.nn.Functional;
 import dev.densepred.engine.nn.LayerNorm;
 import dev.densepred.engine.nn.Module;
@@ -37,8 +38,9 @@ final class VimBlock extends Module {
     State forward(State in) {
         NDArray residual = in.residual() == null ? in.hidden()
                 : in.residual().add(Functional.dropPath(in.hidden(), dropPath, isTraining()));
-        NDArray normed = rms != null ? rms.forward(residual) : layerNorm.forward(residual);
-        return new State(mixer.forward(normed), residual);
+        // the mixer's temporaries are freed as soon as it returns
+        NDArray hidden = LocalScope.run(residual, r -> mixer.forward(rms != null ? rms.forward(r) : layerNorm.forward(r)));
+        return new State(hidden, residual);
     }
 
     long macsPerToken() {
