@@ -1,11 +1,15 @@
 package dev.densepred.detection.job;
 
+import dev.densepred.datasets.coco.CocoDetection;
 import dev.densepred.datasets.coco.DetectionSample;
+import dev.densepred.datasets.loader.LoadedBatch;
+import dev.densepred.datasets.loader.PrefetchLoader;
 import dev.densepred.datasets.transform.BitmapMasks;
 import dev.densepred.datasets.transform.BoxTargets;
 import dev.densepred.datasets.transform.ImageSample;
 import dev.densepred.detection.MaskRcnn;
 import dev.densepred.engine.config.Config;
+import dev.densepred.engine.data.BatchIterator;
 import dev.densepred.engine.job.TaskJob;
 import dev.densepred.engine.runtime.Autograd;
 import dev.densepred.engine.runtime.Devices;
@@ -37,6 +41,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.SplittableRandom;
 
 /**
@@ -169,6 +174,11 @@ final class DetectionBenchmark {
             out.printf(Locale.ROOT, "inference, batch 1 (median)  %10.1f ms  = %.2f images/s%n", inferMs, 1000 / inferMs);
             out.printf(Locale.ROOT, "peak resident set            %10d MiB%n", peak);
         }
+        loaderThroughput(s, tc).ifPresent(ips -> {
+            result.put("loader_images_per_s", ips);
+            out.printf(Locale.ROOT, "data loader, real train set    %8.1f images/s (%d workers: decode, pipeline, masks)%n",
+                    ips, s.trainDataloader().numWorkers());
+        });
         if (options.jsonOut() != null) {
             JsonObject json = new JsonObject();
             json.addProperty("height", hw[0]);
@@ -178,6 +188,40 @@ final class DetectionBenchmark {
             Files.writeString(options.jsonOut(), new GsonBuilder().setPrettyPrinting().create().toJson(json));
         }
         return result;
+    }
+
+    /**
+     * Images per second through the config's training loader (decode, transforms, mask rasterisation, on its
+     * worker threads), when its annotation file is readable: whole epochs until at least 20 images after one
+     * warm-up epoch.
+     */
+    private Optional<Double> loaderThroughput(DetectionSettings s, TrainingConfig tc) throws IOException {
+        if (s.trainDataloader() == null || s.trainDataloader().dataset() == null) {
+            return Optional.empty();
+        }
+        CocoDetection train;
+        try {
+            train = DetectionData.dataset(s.trainDataloader());
+        } catch (java.nio.file.NoSuchFileException e) {
+            out.println("data loader: skipped (" + e.getMessage() + " not found)");
+            return Optional.empty();
+        }
+        PrefetchLoader<CocoDetection.ImageRecord, DetectionSample> loader = DetectionData.loader(train, s.trainDataloader(),
+                Math.max(1, tc.devices().size()), f -> out.println("warning: " + f));
+        long images = 0;
+        long start = 0;
+        for (int epoch = 0; images < 20 || epoch < 2; epoch++) {
+            if (epoch == 1) {
+                start = System.nanoTime();
+                images = 0;
+            }
+            try (BatchIterator<LoadedBatch<DetectionSample>> it = loader.epoch(tc.randomness().seed(), epoch, 0)) {
+                while (it.hasNext()) {
+                    images += it.next().samples().size();
+                }
+            }
+        }
+        return Optional.of(images / ((System.nanoTime() - start) / 1e9));
     }
 
     /** {@code [height, width]} of a landscape image after the test pipeline's keep-ratio Resize. */
