@@ -171,7 +171,8 @@ final class SegBenchmark {
                     grads.add(g);
                 }
                 adamw.step(grads, lrs, 1.0);
-                masters.values().iterator().next().getFloat(0);
+                NDArray first = masters.values().iterator().next();
+                first.getFloat(new long[first.getShape().dimension()]);
                 for (Parameter p : params.values()) {
                     if (p.trainable()) {
                         Autograd.zeroGradient(p.array());
@@ -195,7 +196,7 @@ final class SegBenchmark {
         PtNDArray g = JniUtils.getGradient((PtNDArray) masters.values().iterator().next());
         if (g != null) {
             g.attach(scope);
-            g.flatten().getFloat(0);
+            g.getFloat(new long[g.getShape().dimension()]);
         }
     }
 
