@@ -62,10 +62,12 @@ public final class Fpn extends Module {
         this.config = config;
         lateralConvs = addChild("lateral_convs", new Sequential<>());
         fpnConvs = addChild("fpn_convs", new Sequential<>());
-        // mmdetection's FPN init_cfg: Xavier uniform weights, zero biases.
+        // mmdetection's FPN declares Xavier-uniform init_cfg, but mmengine runs the children's init_weights after it,
+        // and mmcv's ConvModule.init_weights draws Kaiming normal (fan-out, ReLU) weights with zero bias: that is
+        // what an mmdetection FPN starts from.
         for (int c : in) {
-            lateralConvs.add(new ConvModule(c, config.outChannels(), 1, false, Init.xavierUniform()));
-            fpnConvs.add(new ConvModule(config.outChannels(), config.outChannels(), 3, false, Init.xavierUniform()));
+            lateralConvs.add(new ConvModule(c, config.outChannels(), 1, false, Init.kaimingNormalFanOut()));
+            fpnConvs.add(new ConvModule(config.outChannels(), config.outChannels(), 3, false, Init.kaimingNormalFanOut()));
         }
     }
 
