@@ -72,6 +72,11 @@ final class DetectionBenchmark {
         int[] hw = options.inputSize() != null ? options.inputSize() : testSize(s);
         Device device = DetectionJob.device(tc);
         Map<String, Double> result = new LinkedHashMap<>();
+        loaderThroughput(s, tc).ifPresent(ips -> {
+            result.put("loader_images_per_s", ips);
+            out.printf(Locale.ROOT, "data loader, real train set: %.1f images/s (%d workers: decode, pipeline, masks)%n",
+                    ips, s.trainDataloader().numWorkers());
+        });
         long peak = ResidentMemory.megabytes();
         try (NDManager manager = NDManager.newBaseManager(device)) {
             Engine.getInstance().setRandomSeed((int) tc.randomness().seed());
@@ -174,11 +179,6 @@ final class DetectionBenchmark {
             out.printf(Locale.ROOT, "inference, batch 1 (median)  %10.1f ms  = %.2f images/s%n", inferMs, 1000 / inferMs);
             out.printf(Locale.ROOT, "peak resident set            %10d MiB%n", peak);
         }
-        loaderThroughput(s, tc).ifPresent(ips -> {
-            result.put("loader_images_per_s", ips);
-            out.printf(Locale.ROOT, "data loader, real train set    %8.1f images/s (%d workers: decode, pipeline, masks)%n",
-                    ips, s.trainDataloader().numWorkers());
-        });
         if (options.jsonOut() != null) {
             JsonObject json = new JsonObject();
             json.addProperty("height", hw[0]);
