@@ -107,19 +107,25 @@ final class SegPainter {
         return out;
     }
 
-    /** Two panels side by side with a title each, e.g. ground truth and prediction. */
+    /** Two panels side by side with a title each, e.g. ground truth and prediction; long titles go on two lines. */
     static BufferedImage sideBySide(BufferedImage left, String leftTitle, BufferedImage right, String rightTitle) {
-        int title = 20;
-        BufferedImage out = new BufferedImage(left.getWidth() + right.getWidth() + 4, Math.max(left.getHeight(), right.getHeight()) + title,
-                BufferedImage.TYPE_INT_RGB);
+        Font font = new Font(Font.SANS_SERIF, Font.BOLD, 13);
+        BufferedImage probe = new BufferedImage(1, 1, BufferedImage.TYPE_INT_RGB);
+        Graphics2D pg = probe.createGraphics();
+        FontMetrics fm = pg.getFontMetrics(font);
+        pg.dispose();
+        boolean twoLines = fm.stringWidth(leftTitle) + 8 > left.getWidth();
+        int title = twoLines ? 38 : 20;
+        int width = Math.max(left.getWidth() + right.getWidth() + 4, twoLines ? fm.stringWidth(leftTitle) + 8 : 0);
+        BufferedImage out = new BufferedImage(width, Math.max(left.getHeight(), right.getHeight()) + title, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = out.createGraphics();
         g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
         g.setColor(Color.WHITE);
         g.fillRect(0, 0, out.getWidth(), out.getHeight());
         g.setColor(Color.BLACK);
-        g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 13));
+        g.setFont(font);
         g.drawString(leftTitle, 4, 15);
-        g.drawString(rightTitle, left.getWidth() + 8, 15);
+        g.drawString(rightTitle, left.getWidth() + 8, twoLines ? 33 : 15);
         g.drawImage(left, 0, title, null);
         g.drawImage(right, left.getWidth() + 4, title, null);
         g.dispose();

@@ -196,6 +196,10 @@ public final class SegmentationJob implements TaskJob {
         if (node.has("backbone") && node.get("backbone").isJsonObject()) {
             node.getAsJsonObject("backbone").remove("pretrained");
         }
+        if (checkpoint == null) {
+            // seeded from randomness.seed, so that every run reports the same untrained baseline
+            Engine.getInstance().setRandomSeed((int) TrainingConfig.from(cfg).randomness().seed());
+        }
         EncoderDecoder model = EncoderDecoder.build(Config.of(node, cfg.originOf("model")), manager);
         if (checkpoint != null) {
             ModelWeights.load(model, checkpoint);
