@@ -1,6 +1,7 @@
 package dev.densepred.detection;
 
 import ai.djl.ndarray.NDArray;
+import dev.densepred.engine.nn.Functional;
 
 /**
  * Element-wise losses composed from differentiable ops (the JNI has no {@code binary_cross_entropy_with_logits}),
@@ -16,7 +17,7 @@ public final class LossFunctions {
      */
     public static NDArray bceWithLogits(NDArray logits, NDArray targets) {
         NDArray softplus = logits.abs().neg().exp().add(1f).log();
-        return logits.maximum(0f).sub(logits.mul(targets)).add(softplus);
+        return Functional.maximum(logits, 0).sub(logits.mul(targets)).add(softplus);
     }
 
     /**

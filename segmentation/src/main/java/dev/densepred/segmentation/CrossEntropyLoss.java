@@ -75,7 +75,7 @@ public final class CrossEntropyLoss {
         } else {
             loss = nll.mean();
         }
-        return loss.mul((float) config.lossWeight());
+        return Functional.mul(loss, config.lossWeight());
     }
 
     /**

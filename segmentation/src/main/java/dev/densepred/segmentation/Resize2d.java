@@ -3,6 +3,7 @@ package dev.densepred.segmentation;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import dev.densepred.engine.nn.Functional;
 
 /**
  * Bilinear resizing of the last two axes exactly as {@code F.interpolate(x, size, mode='bilinear')} without
@@ -66,7 +67,7 @@ public final class Resize2d {
             add(m, transposed, in, out, i, i0, l0);
             add(m, transposed, in, out, i, i1, l1);
         }
-        return manager.create(m, transposed ? new Shape(in, out) : new Shape(out, in));
+        return Functional.constant(manager, m, transposed ? new Shape(in, out) : new Shape(out, in));
     }
 
     private static void add(float[] m, boolean transposed, long in, long out, int row, int col, float v) {

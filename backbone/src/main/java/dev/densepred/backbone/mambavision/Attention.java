@@ -5,6 +5,7 @@ import ai.djl.ndarray.index.NDIndex;
 
 import dev.densepred.engine.nn.Linear;
 import dev.densepred.engine.nn.Module;
+import dev.densepred.engine.nn.Functional;
 
 /**
  * Multi-head self-attention of the later blocks of levels 2 and 3 ({@code Attention}, timm's ViT attention):
@@ -34,7 +35,7 @@ final class Attention extends Module {
         long c = x.getShape().get(2);
         // [B, N, 3C] -> [B, N, 3, heads, hd] -> [3, B, heads, N, hd]
         NDArray qkvs = qkv.forward(x).reshape(b, n, 3, heads, headDim).transpose(2, 0, 3, 1, 4);
-        NDArray q = qkvs.get(new NDIndex("0")).mul(1.0 / Math.sqrt(headDim));
+        NDArray q = Functional.mul(qkvs.get(new NDIndex("0")), 1.0 / Math.sqrt(headDim));
         NDArray k = qkvs.get(new NDIndex("1"));
         NDArray v = qkvs.get(new NDIndex("2"));
         NDArray attn = q.matMul(k.transpose(0, 1, 3, 2)).softmax(-1); // [B, heads, N, N]

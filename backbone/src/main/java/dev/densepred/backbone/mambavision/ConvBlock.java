@@ -53,7 +53,7 @@ final class ConvBlock extends Module {
 
     /** {@code 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))}. */
     static NDArray geluTanh(NDArray x) {
-        NDArray inner = x.pow(3).mul(0.044715).add(x).mul(Math.sqrt(2 / Math.PI));
-        return JniUtils.tanh((PtNDArray) inner).add(1).mul(x).mul(0.5);
+        NDArray inner = Functional.mul(Functional.mul(Functional.pow(x, 3), 0.044715).add(x), Math.sqrt(2 / Math.PI));
+        return Functional.mul(JniUtils.tanh((PtNDArray) inner).add(1).mul(x), 0.5);
     }
 }

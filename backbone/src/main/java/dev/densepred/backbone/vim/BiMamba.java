@@ -65,7 +65,7 @@ final class BiMamba extends Module {
         NDArray out = scan(forward, xz);
         NDArray outB = scan(backward, xz.flip(2)).flip(2);
         NDArray sum = out.add(outB).transpose(0, 2, 1); // [B, L, d_inner]
-        return outProj.forward(divideOut ? sum.div(2) : sum);
+        return outProj.forward(divideOut ? Functional.div(sum, 2) : sum);
     }
 
     /** {@code mamba_inner_fn_no_out_proj}: {@code [B, 2 d_inner, L]} to {@code [B, d_inner, L]}. */

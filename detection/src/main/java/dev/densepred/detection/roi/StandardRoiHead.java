@@ -22,6 +22,7 @@ import dev.densepred.detection.box.SamplingResult;
 import dev.densepred.engine.nn.Module;
 import dev.densepred.engine.runtime.Autograd;
 import dev.densepred.engine.train.Losses;
+import dev.densepred.engine.nn.Functional;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -214,8 +215,9 @@ public final class StandardRoiHead extends Module {
             clsWeights[k] = label < numClasses ? posWeight : 1f;
         }
         float avgFactor = Math.max(r, 1);
-        NDArray ce = LossFunctions.crossEntropy(out.clsScores(), m.create(oneHot, new Shape(r, numClasses + 1)));
-        NDArray lossCls = ce.mul(m.create(clsWeights)).sum().div(avgFactor + EPS).mul((float) config.bboxHead().lossClsWeight());
+        NDArray ce = LossFunctions.crossEntropy(out.clsScores(), Functional.constant(m, oneHot, new Shape(r, numClasses + 1)));
+        NDArray weighted = ce.mul(Functional.constant(m, clsWeights, new Shape(clsWeights.length))).sum();
+        NDArray lossCls = Functional.mul(Functional.div(weighted, avgFactor + EPS), config.bboxHead().lossClsWeight());
 
         long[] predicted = out.clsScores().argMax(1).toLongArray();
         int correct = 0;
@@ -228,10 +230,11 @@ public final class StandardRoiHead extends Module {
 
         NDArray lossBbox;
         if (posRows.isEmpty()) {
-            lossBbox = out.bboxPreds().sum().mul(0f);
+            lossBbox = Functional.mul(out.bboxPreds().sum(), 0);
         } else {
             NDArray pred = out.bboxPreds().reshape(-1, 4).get(m.create(toLongArray(posRows))); // [R*C, 4] rows of (roi, label)
-            lossBbox = pred.sub(NDArrays.concat(bboxTargets, 0)).abs().sum().div(r + EPS).mul((float) config.bboxHead().lossBboxWeight());
+            lossBbox = Functional.mul(Functional.div(
+                    pred.sub(NDArrays.concat(bboxTargets, 0)).abs().sum(), r + EPS), config.bboxHead().lossBboxWeight());
         }
         Losses losses = new Losses().add("loss_cls", lossCls).add("acc", acc).add("loss_bbox", lossBbox);
         if (maskHead != null) {
@@ -244,7 +247,7 @@ public final class StandardRoiHead extends Module {
                              List<InstanceTargets> targets, TrainConfig train, Shared2FcBoxHead.Output boxOut) {
         if (posMaskRows.isEmpty()) {
             // No positive RoI in the batch: a zero that stays in the graph, as mmdetection's mask_preds.sum().
-            return boxOut.clsScores().sum().mul(0f);
+            return Functional.mul(boxOut.clsScores().sum(), 0);
         }
         NDManager m = posRois.get(0).getManager();
         NDArray logits = maskHead.forward(maskExtractor.forward(levels(features, maskExtractor), NDArrays.concat(posRois, 0)));
@@ -268,7 +271,8 @@ public final class StandardRoiHead extends Module {
         NDArray target = NDArrays.concat(perImage, 0); // [P, S, S]
         long p = target.getShape().get(0);
         NDArray pred = logits.reshape(-1, size, size).get(m.create(toLongArray(posMaskRows))); // [P, S, S] of each RoI's class
-        return LossFunctions.bceWithLogits(pred, target).sum().div((float) (p * size * size)).mul((float) config.maskHead().lossMaskWeight());
+        NDArray sum = LossFunctions.bceWithLogits(pred, target).sum();
+        return Functional.mul(Functional.div(sum, (float) (p * size * size)), config.maskHead().lossMaskWeight());
     }
 
     /**

@@ -257,15 +257,19 @@ public final class RpnHead extends Module {
         float avgFactor = sampledCount;
         NDArray rows = m.create(concat(sampledRows));
         NDArray logits = scores.reshape(-1).get(rows);
-        NDArray targets = m.create(concatFloats(sampledTargets));
-        NDArray weights = m.create(concatFloats(sampledWeights));
-        NDArray lossCls = LossFunctions.bceWithLogits(logits, targets).mul(weights).sum().div(avgFactor + EPS).mul((float) config.lossClsWeight());
+        float[] targetValues = concatFloats(sampledTargets);
+        float[] weightValues = concatFloats(sampledWeights);
+        NDArray targets = Functional.constant(m, targetValues, new Shape(targetValues.length));
+        NDArray weights = Functional.constant(m, weightValues, new Shape(weightValues.length));
+        NDArray lossCls = Functional.mul(Functional.div(
+                LossFunctions.bceWithLogits(logits, targets).mul(weights).sum(), avgFactor + EPS), config.lossClsWeight());
         NDArray lossBbox;
         if (posRows.isEmpty()) {
-            lossBbox = deltas.sum().mul(0f);
+            lossBbox = Functional.mul(deltas.sum(), 0);
         } else {
             NDArray pred = deltas.reshape(-1, 4).get(NDArrays.concat(posRows, 0));
-            lossBbox = pred.sub(NDArrays.concat(posTargets, 0)).abs().sum().div(avgFactor + EPS).mul((float) config.lossBboxWeight());
+            lossBbox = Functional.mul(Functional.div(
+                    pred.sub(NDArrays.concat(posTargets, 0)).abs().sum(), avgFactor + EPS), config.lossBboxWeight());
         }
         return new Losses().add("loss_rpn_cls", lossCls).add("loss_rpn_bbox", lossBbox);
     }

@@ -10,6 +10,15 @@ import ai.djl.pytorch.jni.JniUtils;
 /**
  * Stateless operations on NCHW tensors, the counterpart of {@code torch.nn.functional}. Each one is a single
  * PyTorch kernel reached through DJL's JNI, differentiable, and returns its result in the input's manager.
+ *
+ * <p><b>Constants in the graph.</b> On the CPU, DJL makes an array from Java data ({@code manager.create(...)}, and
+ * the scalar behind every {@code NDArray.mul(Number)}, {@code div(Number)}, {@code pow(Number)},
+ * {@code maximum(Number)}) as a view of a direct {@code ByteBuffer}, and frees that buffer once the array is closed
+ * and collected. Autograd keeps such operands to compute the backward pass, so after a garbage collection between
+ * forward and backward it reads freed memory: gradients become garbage at random (measured: {@code x.mul(0.5f)}
+ * back-propagated {@code 1e9} after a GC). DJL closes those scalars right after the call. Differentiable code must
+ * therefore use {@link #mul(NDArray, double)}, {@link #div(NDArray, double)}, {@link #pow(NDArray, double)},
+ * {@link #maximum(NDArray, double)} and {@link #constant}, whose operands live in libtorch's own memory.
  */
 public final class Functional {
 
@@ -132,5 +141,45 @@ public final class Functional {
         // A 0-d operand only promotes another 0-d one, so the zero must have x's rank class.
         Shape zeroShape = x.getShape().dimension() == 0 ? new Shape() : new Shape(1);
         return x.add(x.getManager().zeros(zeroShape, DataType.FLOAT32));
+    }
+
+    /** A 0-d tensor of {@code value} in {@code like}'s type and device, in libtorch-owned memory (see class note). */
+    public static NDArray scalar(NDArray like, double value) {
+        return like.getManager().full(new Shape(), (float) value, like.getDataType());
+    }
+
+    /** {@code x * value}, safe to back-propagate (see class note). */
+    public static NDArray mul(NDArray x, double value) {
+        try (NDArray s = scalar(x, value)) {
+            return x.mul(s);
+        }
+    }
+
+    /** {@code x / value}, safe to back-propagate (see class note). */
+    public static NDArray div(NDArray x, double value) {
+        try (NDArray s = scalar(x, value)) {
+            return x.div(s);
+        }
+    }
+
+    /** {@code x ** exponent}, safe to back-propagate (see class note). */
+    public static NDArray pow(NDArray x, double exponent) {
+        try (NDArray s = scalar(x, exponent)) {
+            return x.pow(s);
+        }
+    }
+
+    /** {@code torch.clamp_min}-like {@code maximum(x, value)}, safe to back-propagate (see class note). */
+    public static NDArray maximum(NDArray x, double value) {
+        try (NDArray s = scalar(x, value)) {
+            return x.maximum(s);
+        }
+    }
+
+    /** {@code data} as a float32 tensor of {@code shape} in libtorch-owned memory, safe to keep in the graph. */
+    public static NDArray constant(NDManager manager, float[] data, Shape shape) {
+        try (NDArray view = manager.create(data, shape)) {
+            return view.duplicate();
+        }
     }
 }

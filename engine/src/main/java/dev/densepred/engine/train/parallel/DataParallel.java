@@ -16,6 +16,7 @@ import dev.densepred.engine.train.Losses;
 import dev.densepred.engine.train.StepContext;
 import dev.densepred.engine.train.TensorCopy;
 import dev.densepred.engine.train.TrainTask;
+import dev.densepred.engine.nn.Functional;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -124,7 +125,7 @@ public final class DataParallel<B, T extends TrainTask<B>> implements AutoClosea
         try (Scope scope = Scope.open(rep.root()); Autograd.Recording rec = Autograd.record()) {
             Losses losses = rep.task().losses(batch, context.create(r, rep.device(), scope.manager()));
             NDArray total = losses.total();
-            Autograd.backward(total.mul(lossFactor));
+            Autograd.backward(Functional.mul(total, lossFactor));
             List<String> names = new ArrayList<>(losses.values().keySet());
             NDList scalars = new NDList();
             losses.values().values().forEach(scalars::add);
