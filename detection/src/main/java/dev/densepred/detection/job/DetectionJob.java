@@ -20,6 +20,7 @@ import dev.densepred.engine.runtime.Devices;
 import dev.densepred.engine.runtime.Scope;
 import dev.densepred.engine.train.Runner;
 import dev.densepred.engine.train.TrainingConfig;
+import dev.densepred.engine.train.checkpoint.ModelWeights;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;

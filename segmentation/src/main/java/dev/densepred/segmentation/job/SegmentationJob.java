@@ -23,6 +23,7 @@ import dev.densepred.engine.runtime.Autograd;
 import dev.densepred.engine.runtime.Devices;
 import dev.densepred.engine.train.Runner;
 import dev.densepred.engine.train.TrainingConfig;
+import dev.densepred.engine.train.checkpoint.ModelWeights;
 import dev.densepred.segmentation.EncoderDecoder;
 
 import java.awt.image.BufferedImage;
@@ -203,7 +204,7 @@ public final class SegmentationJob implements TaskJob {
         EncoderDecoder model = EncoderDecoder.build(Config.of(node, cfg.originOf("model")), manager);
         if (checkpoint != null) {
             ModelWeights.load(model, checkpoint);
-            out.println("loaded " + ModelWeights.modelFile(checkpoint));
+            out.println("loaded " + ModelWeights.resolve(checkpoint));
         } else {
             out.println("no checkpoint: evaluating the freshly initialised model");
         }

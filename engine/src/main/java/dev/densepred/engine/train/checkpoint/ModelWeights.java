@@ -1,4 +1,4 @@
-package dev.densepred.detection.job;
+package dev.densepred.engine.train.checkpoint;
 
 import dev.densepred.engine.io.SafeTensorsReader;
 import dev.densepred.engine.io.TensorInfo;
