@@ -2,10 +2,18 @@ package dev.densepred.detection;
 
 import ai.djl.ndarray.NDArray;
 
+import dev.densepred.engine.nn.Functional;
+
 /**
  * Element-wise losses composed from differentiable ops (the JNI has no {@code binary_cross_entropy_with_logits}),
- * in the numerically stable forms PyTorch uses. Reductions and averaging factors are left to the caller, which
- * applies mmdetection's.
+ * in the numerically stable forms PyTorch uses, and {@link #scale}. Reductions and averaging factors are left to the
+ * caller, which applies mmdetection's.
+ *
+ * <p>Scalars: DJL's {@code x.mul(2f)} wraps the number in a temporary array over Java memory and closes it right
+ * after the op; autograd keeps the tensor for the backward pass, but the Java buffer behind it can then be collected
+ * and reused, so the gradient reads garbage (measured: gradients off by up to 1e35 after a few garbage collections).
+ * Ops whose backward reads the scalar ({@code mul}, {@code div}, {@code maximum}) therefore take scalars made in the
+ * caller's manager, which keeps them alive until the iteration ends.
  */
 public final class LossFunctions {
 
@@ -16,7 +24,12 @@ public final class LossFunctions {
      */
     public static NDArray bceWithLogits(NDArray logits, NDArray targets) {
         NDArray softplus = logits.abs().neg().exp().add(1f).log();
-        return logits.maximum(0f).sub(logits.mul(targets)).add(softplus);
+        return Functional.relu(logits).sub(logits.mul(targets)).add(softplus);
+    }
+
+    /** {@code x * factor} with the factor held in {@code x}'s manager (see the class comment). */
+    public static NDArray scale(NDArray x, double factor) {
+        return x.mul(x.getManager().create((float) factor));
     }
 
     /**

@@ -215,7 +215,7 @@ public final class StandardRoiHead extends Module {
         }
         float avgFactor = Math.max(r, 1);
         NDArray ce = LossFunctions.crossEntropy(out.clsScores(), m.create(oneHot, new Shape(r, numClasses + 1)));
-        NDArray lossCls = ce.mul(m.create(clsWeights)).sum().div(avgFactor + EPS).mul((float) config.bboxHead().lossClsWeight());
+        NDArray lossCls = LossFunctions.scale(ce.mul(m.create(clsWeights)).sum(), config.bboxHead().lossClsWeight() / (avgFactor + EPS));
 
         long[] predicted = out.clsScores().argMax(1).toLongArray();
         int correct = 0;
@@ -228,10 +228,10 @@ public final class StandardRoiHead extends Module {
 
         NDArray lossBbox;
         if (posRows.isEmpty()) {
-            lossBbox = out.bboxPreds().sum().mul(0f);
+            lossBbox = LossFunctions.scale(out.bboxPreds().sum(), 0);
         } else {
             NDArray pred = out.bboxPreds().reshape(-1, 4).get(m.create(toLongArray(posRows))); // [R*C, 4] rows of (roi, label)
-            lossBbox = pred.sub(NDArrays.concat(bboxTargets, 0)).abs().sum().div(r + EPS).mul((float) config.bboxHead().lossBboxWeight());
+            lossBbox = LossFunctions.scale(pred.sub(NDArrays.concat(bboxTargets, 0)).abs().sum(), config.bboxHead().lossBboxWeight() / (r + EPS));
         }
         Losses losses = new Losses().add("loss_cls", lossCls).add("acc", acc).add("loss_bbox", lossBbox);
         if (maskHead != null) {
@@ -244,7 +244,7 @@ public final class StandardRoiHead extends Module {
                              List<InstanceTargets> targets, TrainConfig train, Shared2FcBoxHead.Output boxOut) {
         if (posMaskRows.isEmpty()) {
             // No positive RoI in the batch: a zero that stays in the graph, as mmdetection's mask_preds.sum().
-            return boxOut.clsScores().sum().mul(0f);
+            return LossFunctions.scale(boxOut.clsScores().sum(), 0);
         }
         NDManager m = posRois.get(0).getManager();
         NDArray logits = maskHead.forward(maskExtractor.forward(levels(features, maskExtractor), NDArrays.concat(posRois, 0)));
@@ -268,7 +268,7 @@ public final class StandardRoiHead extends Module {
         NDArray target = NDArrays.concat(perImage, 0); // [P, S, S]
         long p = target.getShape().get(0);
         NDArray pred = logits.reshape(-1, size, size).get(m.create(toLongArray(posMaskRows))); // [P, S, S] of each RoI's class
-        return LossFunctions.bceWithLogits(pred, target).sum().div((float) (p * size * size)).mul((float) config.maskHead().lossMaskWeight());
+        return LossFunctions.scale(LossFunctions.bceWithLogits(pred, target).sum(), config.maskHead().lossMaskWeight() / ((double) p * size * size));
     }
 
     /**

@@ -259,13 +259,14 @@ public final class RpnHead extends Module {
         NDArray logits = scores.reshape(-1).get(rows);
         NDArray targets = m.create(concatFloats(sampledTargets));
         NDArray weights = m.create(concatFloats(sampledWeights));
-        NDArray lossCls = LossFunctions.bceWithLogits(logits, targets).mul(weights).sum().div(avgFactor + EPS).mul((float) config.lossClsWeight());
+        NDArray lossCls = LossFunctions.scale(LossFunctions.bceWithLogits(logits, targets).mul(weights).sum(),
+                config.lossClsWeight() / (avgFactor + EPS));
         NDArray lossBbox;
         if (posRows.isEmpty()) {
-            lossBbox = deltas.sum().mul(0f);
+            lossBbox = LossFunctions.scale(deltas.sum(), 0);
         } else {
             NDArray pred = deltas.reshape(-1, 4).get(NDArrays.concat(posRows, 0));
-            lossBbox = pred.sub(NDArrays.concat(posTargets, 0)).abs().sum().div(avgFactor + EPS).mul((float) config.lossBboxWeight());
+            lossBbox = LossFunctions.scale(pred.sub(NDArrays.concat(posTargets, 0)).abs().sum(), config.lossBboxWeight() / (avgFactor + EPS));
         }
         return new Losses().add("loss_rpn_cls", lossCls).add("loss_rpn_bbox", lossBbox);
     }
