@@ -1,12 +1,13 @@
 package dev.densepred.detection;
 
-import ai.djl.ndarray.NDArray;
 import dev.densepred.engine.nn.Functional;
+
+import ai.djl.ndarray.NDArray;
 
 /**
  * Element-wise losses composed from differentiable ops (the JNI has no {@code binary_cross_entropy_with_logits}),
  * in the numerically stable forms PyTorch uses. Reductions and averaging factors are left to the caller, which
- * applies mmdetection's.
+ * applies mmdetection's, with {@link Functional}'s scalar ops (DJL's {@code x.mul(2f)} is unsafe under autograd).
  */
 public final class LossFunctions {
 

@@ -64,8 +64,8 @@ class MaskRcnnTest {
                 assertTrue(Float.isFinite(v) && v >= 0, e.getKey() + " = " + v);
                 assertEquals(DataType.FLOAT32, e.getValue().getDataType(), e.getKey());
             }
-            // An untrained 4-class softmax is near uniform: CE ~ log(4).
-            assertEquals(Math.log(4), losses.values().get("loss_cls").getFloat(), 0.05);
+            // fc_cls starts at Normal(0, 0.01): the untrained 4-way softmax is near uniform, CE near log(4).
+            assertEquals(Math.log(4), losses.values().get("loss_cls").getFloat(), 0.15);
             Autograd.backward(losses.total());
             for (String name : List.of("neck.fpn_convs.0.conv.weight", "rpn_head.rpn_cls.weight", "roi_head.bbox_head.fc_reg.weight",
                     "roi_head.mask_head.conv_logits.weight", "backbone.stem.conv1.weight")) {

@@ -5,7 +5,7 @@ import com.google.gson.JsonParser;
 
 import dev.densepred.engine.config.Config;
 
-/** A few-channel Mask R-CNN config for tests: a 4-stage MambaOut of one block per stage, 32-channel FPN and heads. */
+/** A few-channel Mask R-CNN config for tests: a 4-stage MambaOut of one block per stage (16-64 channels), 32-channel FPN and heads. */
 final class TinyMaskRcnn {
 
     private TinyMaskRcnn() {}
@@ -14,8 +14,8 @@ final class TinyMaskRcnn {
     static Config model(int numClasses, String extra) {
         String json = """
             {"type": "MaskRCNN",
-             "backbone": {"type": "MambaOut", "depths": [1, 1, 1, 1], "dims": [8, 16, 24, 32]},
-             "neck": {"type": "FPN", "in_channels": [8, 16, 24, 32], "out_channels": 32, "num_outs": 5},
+             "backbone": {"type": "MambaOut", "depths": [1, 1, 1, 1], "dims": [16, 32, 48, 64]},
+             "neck": {"type": "FPN", "in_channels": [16, 32, 48, 64], "out_channels": 32, "num_outs": 5},
              "rpn_head": {"type": "RPNHead", "in_channels": 32, "feat_channels": 32,
                           "anchor_generator": {"type": "AnchorGenerator", "scales": [8], "ratios": [0.5, 1.0, 2.0],
                                                "strides": [4, 8, 16, 32, 64]},

@@ -70,7 +70,8 @@ class StandardRoiHeadTest {
             int rois = 1 + 3 + 2; // the gt added as a proposal, then every proposal
             assertEquals(Math.log(CLASSES + 1), losses.values().get("loss_cls").getFloat(), 1e-6, "uniform scores over 3 classes");
             // Positives: the gt itself (zero target) and the near proposal; L1 of their targets over all sampled RoIs.
-            double[] t = {((near[0] + near[2]) / 2 - 0 - (gt[0] + gt[2]) / 2) * -1 / (near[2] - near[0]) / 0.1, 0,
+            // dx = (gx - px) / pw / 0.1, dy = 0 (same rows), dw = log(gw / pw) / 0.2, dh = 0 (same height)
+            double[] t = {((gt[0] + gt[2]) / 2 - (near[0] + near[2]) / 2) / (near[2] - near[0]) / 0.1, 0,
                     Math.log((gt[2] - gt[0]) / (near[2] - near[0])) / 0.2, 0};
             double l1 = Math.abs(t[0]) + Math.abs(t[1]) + Math.abs(t[2]) + Math.abs(t[3]);
             assertEquals(l1 / rois, losses.values().get("loss_bbox").getFloat(), 1e-5);
