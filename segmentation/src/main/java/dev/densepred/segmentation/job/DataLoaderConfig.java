@@ -5,7 +5,8 @@ import dev.densepred.datasets.ade.Ade20kDataset;
 /**
  * A {@code train_dataloader}, {@code val_dataloader} or {@code test_dataloader} section, mmseg's keys.
  *
- * @param batchSize images per batch (per device); mmseg's ADE20K recipes use 16 in total
+ * @param batchSize images per optimizer step, the total over all devices (each takes an equal share); mmseg's
+ *     ADE20K recipes use 16 (2 per GPU on 8 GPUs)
  * @param numWorkers loader threads doing decode and augmentation
  * @param dataset the dataset and its pipeline
  */

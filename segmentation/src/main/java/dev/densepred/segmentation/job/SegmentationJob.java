@@ -66,10 +66,16 @@ public final class SegmentationJob implements TaskJob {
             throw new ConfigException(cfg.originOf("train_dataloader.batch_size") + ": train_dataloader.batch_size "
                     + trainLoader.batchSize() + " is larger than the " + train.size() + " training images of " + train);
         }
+        // batch_size is the total over the devices, as in the detection configs: each replica takes its share.
+        int replicas = Math.max(1, training.devices().size());
+        if (trainLoader.batchSize() % replicas != 0) {
+            throw new ConfigException(cfg.originOf("train_dataloader.batch_size") + ": train_dataloader.batch_size "
+                    + trainLoader.batchSize() + " is the total over " + replicas + " devices and must be a multiple of it");
+        }
         out.printf("train: %s; val: %s%n", train, val);
         // Full batches only, as mmengine's InfiniteSampler always gives; samples that fail to load are reported and skipped.
         PrefetchLoader<Ade20kDataset.Item, ImageSample> loader = PrefetchLoader.builder(train.items(), train::loadTrain)
-                .batchSize(trainLoader.batchSize()).shuffle(true).dropLast(true).workers(trainLoader.numWorkers())
+                .batchSize(trainLoader.batchSize() / replicas).shuffle(true).dropLast(true).workers(trainLoader.numWorkers())
                 .listener(f -> out.println("warning: " + f)).build();
         Config model = cfg.at("model");
         Runner.Result result;
