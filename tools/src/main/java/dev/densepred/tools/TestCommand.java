@@ -21,7 +21,7 @@ import java.util.concurrent.Callable;
         mixinStandardHelpOptions = true,
         description = "Evaluate a checkpoint on the config's test set and print the metrics (COCO AP tables or mIoU per class).",
         footer = {"", "Examples:",
-                "  densepred test configs/mask_rcnn/mask_rcnn_r50_fpn_1x_coco.json work_dirs/mask_rcnn_r50_fpn_1x_coco/best.safetensors --out results.json",
+                "  densepred test configs/mask_rcnn/mask_rcnn_r50_fpn_1x_coco.json work_dirs/mask_rcnn_r50_fpn_1x_coco/best.safetensors --out results",
                 "  densepred test configs/upernet/upernet_mambaout_tiny_512x512_160k_ade20k.json CKPT --aug-test --show-dir preds/"})
 final class TestCommand implements Callable<Integer> {
 
@@ -37,7 +37,8 @@ final class TestCommand implements Callable<Integer> {
     @Option(names = "--aug-test", description = "Multi-scale and flip testing (segmentation).")
     boolean augTest;
 
-    @Option(names = "--out", paramLabel = "FILE", description = "Write the results file (COCO results JSON for detection).")
+    @Option(names = "--out", paramLabel = "PATH", description = "Write the results: for detection PATH.bbox.json and PATH.segm.json "
+            + "(COCO results, as mmdetection's outfile_prefix), for segmentation PATH as JSON (metrics and per-class IoU/Acc).")
     Path out;
 
     @Option(names = "--show-dir", paramLabel = "DIR", description = "Write pictures of the predictions here.")
