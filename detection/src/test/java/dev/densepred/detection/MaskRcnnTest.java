@@ -95,4 +95,19 @@ class MaskRcnnTest {
             }
         }
     }
+
+    /** Every proposal filtered out (min_bbox_size larger than the image): no detections, no error. */
+    @Test
+    void predictWithoutProposalsGivesNoDetections() {
+        try (NDManager own = NDManager.newBaseManager()) {
+            MaskRcnn filtered = MaskRcnn.build(TinyMaskRcnn.model(3,
+                    "\"test_cfg\": {\"rpn\": {\"min_bbox_size\": 10000}}"), own);
+            NDArray images = own.randomNormal(0f, 1f, new Shape(1, 3, 64, 96), DataType.FLOAT32);
+            List<ImageMeta> metas = List.of(new ImageMeta(30, 45, 60, 90, 2, 2, false, 64, 96));
+            List<Detections> dets = filtered.predict(images, metas);
+            assertEquals(1, dets.size());
+            assertEquals(0, dets.get(0).size());
+            assertEquals(0, dets.get(0).masks().size());
+        }
+    }
 }

@@ -1,6 +1,7 @@
 package dev.densepred.detection.roi;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.Shape;
 
 import dev.densepred.detection.box.DeltaXywhCoder;
 import dev.densepred.engine.nn.Functional;
@@ -77,7 +78,9 @@ public final class Shared2FcBoxHead extends Module {
 
     /** {@code [R, C, S, S]} RoI features to class logits and deltas, promoted to float32. */
     public Output forward(NDArray roiFeatures) {
-        NDArray x = roiFeatures.reshape(roiFeatures.getShape().get(0), -1); // [R, C*S*S], channel-major as torch's flatten(1)
+        Shape s = roiFeatures.getShape();
+        // [R, C*S*S], channel-major as torch's flatten(1); spelled out because -1 cannot be inferred when R is 0
+        NDArray x = roiFeatures.reshape(s.get(0), s.get(1) * s.get(2) * s.get(3));
         for (Linear fc : sharedFcs.items()) {
             x = Functional.relu(fc.forward(x));
         }
