@@ -51,6 +51,16 @@ public abstract class Backbone extends Module {
      */
     public abstract LoadReport loadPretrained(Path file) throws IOException;
 
+    /**
+     * {@code images} if it is {@code [N, channels, H, W]}; otherwise an error naming the backbone and the shape it got.
+     */
+    protected static NDArray checkImages(String backbone, NDArray images, long channels) {
+        if (images.getShape().dimension() != 4 || images.getShape().get(1) != channels) {
+            throw new IllegalArgumentException(backbone + " expects images [N, " + channels + ", H, W], got " + images.getShape());
+        }
+        return images;
+    }
+
     /** The checkpoint the config names ({@code pretrained} key), if any. */
     public final Optional<Path> pretrained() {
         return Optional.ofNullable(pretrained).map(Path::of);

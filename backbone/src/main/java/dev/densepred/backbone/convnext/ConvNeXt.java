@@ -149,10 +149,7 @@ public final class ConvNeXt extends Backbone {
     /** {@code [N, C_in, H, W]} to the normed stage outputs {@code [N, dims[i], H/4/2^i, W/4/2^i]}. */
     @Override
     public List<NDArray> forward(NDArray images) {
-        if (images.getShape().dimension() != 4 || images.getShape().get(1) != config.inChans()) {
-            throw new IllegalArgumentException("ConvNeXt expects images [N, " + config.inChans() + ", H, W], got " + images.getShape());
-        }
-        NDArray x = stemNorm.forwardNchw(stemConv.forward(images));
+        NDArray x = stemNorm.forwardNchw(stemConv.forward(checkImages("ConvNeXt", images, config.inChans())));
         List<NDArray> outs = new ArrayList<>();
         int last = config.outIndices().get(config.outIndices().size() - 1);
         for (int i = 0; i <= last; i++) {

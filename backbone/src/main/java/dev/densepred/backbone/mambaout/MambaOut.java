@@ -6,6 +6,7 @@ import dev.densepred.backbone.Backbone;
 import dev.densepred.backbone.Checkpoint;
 import dev.densepred.backbone.FeatureInfo;
 import dev.densepred.backbone.LoadReport;
+import dev.densepred.backbone.StochasticDepth;
 import dev.densepred.engine.nn.Init;
 import dev.densepred.engine.nn.LayerNorm;
 import dev.densepred.engine.nn.Sequential;
@@ -13,7 +14,6 @@ import dev.densepred.engine.nn.Sequential;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.UnaryOperator;
@@ -88,15 +88,7 @@ public final class MambaOut extends Backbone {
             if (!(dropPathRate >= 0 && dropPathRate < 1)) {
                 throw new IllegalArgumentException("drop_path_rate must be in [0, 1), got " + dropPathRate);
             }
-            if (outIndices.isEmpty()) {
-                throw new IllegalArgumentException("out_indices must name at least one stage");
-            }
-            for (int k = 0; k < outIndices.size(); k++) {
-                int i = outIndices.get(k);
-                if (i < 0 || i >= depths.size() || (k > 0 && i <= outIndices.get(k - 1))) {
-                    throw new IllegalArgumentException("out_indices " + outIndices + " must increase strictly within 0.." + (depths.size() - 1));
-                }
-            }
+            StochasticDepth.checkOutIndices(outIndices, depths.size());
             if (numClasses < 0) {
                 throw new IllegalArgumentException("num_classes must be >= 0, got " + numClasses);
             }
@@ -192,7 +184,7 @@ public final class MambaOut extends Backbone {
         List<Integer> dims = config.dims();
         stem = addChild("stem", new Stem(config.inChans(), dims.get(0)));
         stages = addChild("stages", new Sequential<>());
-        List<List<Double>> dropPaths = dropPathRates(config.depths(), config.dropPathRate());
+        List<List<Double>> dropPaths = StochasticDepth.perStage(config.depths(), config.dropPathRate());
         for (int i = 0; i < dims.size(); i++) {
             stages.add(new MambaOutStage(dims.get(i == 0 ? 0 : i - 1), dims.get(i), i > 0, dropPaths.get(i),
                     config.expansionRatio(), config.kernelSize(), config.convRatio()));
@@ -213,24 +205,6 @@ public final class MambaOut extends Backbone {
         }
     }
 
-    /**
-     * timm's stochastic-depth schedule: {@code linspace(0, rate, sum(depths))} split per stage (computed in double;
-     * torch computes it in float32, which can differ in the last bit of a probability).
-     */
-    static List<List<Double>> dropPathRates(List<Integer> depths, double rate) {
-        int total = depths.stream().mapToInt(Integer::intValue).sum();
-        List<List<Double>> out = new ArrayList<>();
-        int k = 0;
-        for (int d : depths) {
-            List<Double> stage = new ArrayList<>();
-            for (int j = 0; j < d; j++, k++) {
-                stage.add(total == 1 ? 0.0 : rate * k / (total - 1));
-            }
-            out.add(Collections.unmodifiableList(stage));
-        }
-        return Collections.unmodifiableList(out);
-    }
-
     public Config config() {
         return config;
     }
@@ -249,7 +223,7 @@ public final class MambaOut extends Backbone {
      */
     @Override
     public List<NDArray> forward(NDArray images) {
-        NDArray x = stem.forward(checkImages(images));
+        NDArray x = stem.forward(checkImages("MambaOut", images, config.inChans()));
         List<NDArray> outs = new ArrayList<>(featureInfo.size());
         int last = config.outIndices().get(config.outIndices().size() - 1);
         for (int i = 0; i <= last; i++) {
@@ -278,7 +252,7 @@ public final class MambaOut extends Backbone {
 
     /** Stem and all stages: {@code [N, C_in, H, W]} to the last stage's {@code [N, H/32, W/32, C]}, channels last. */
     NDArray forwardFeatures(NDArray images) {
-        NDArray x = stem.forward(checkImages(images));
+        NDArray x = stem.forward(checkImages("MambaOut", images, config.inChans()));
         for (MambaOutStage s : stages.items()) {
             NDArray next = s.forward(x, true);
             x.close();
@@ -297,13 +271,6 @@ public final class MambaOut extends Backbone {
 
     MlpHead head() {
         return head;
-    }
-
-    private NDArray checkImages(NDArray images) {
-        if (images.getShape().dimension() != 4 || images.getShape().get(1) != config.inChans()) {
-            throw new IllegalArgumentException("MambaOut expects images [N, " + config.inChans() + ", H, W], got " + images.getShape());
-        }
-        return images;
     }
 
     /**

@@ -152,10 +152,7 @@ public final class MambaVision extends Backbone {
     /** {@code [N, C_in, H, W]} to the normed level outputs {@code [N, dim * 2^i, H/4/2^i, W/4/2^i]} (sizes rounded up). */
     @Override
     public List<NDArray> forward(NDArray images) {
-        if (images.getShape().dimension() != 4 || images.getShape().get(1) != config.inChans()) {
-            throw new IllegalArgumentException("MambaVision expects images [N, " + config.inChans() + ", H, W], got " + images.getShape());
-        }
-        NDArray x = patchEmbed.forward(images);
+        NDArray x = patchEmbed.forward(checkImages("MambaVision", images, config.inChans()));
         List<NDArray> outs = new ArrayList<>();
         int last = config.outIndices().get(config.outIndices().size() - 1);
         for (int i = 0; i <= last; i++) {

@@ -166,10 +166,8 @@ public final class ResNet extends Backbone {
     /** {@code [N, C_in, H, W]} to {@code [N, 256 * 2^i, H / 2^(i+2), W / 2^(i+2)]} for each of {@code out_indices}. */
     @Override
     public List<NDArray> forward(NDArray images) {
-        if (images.getShape().dimension() != 4 || images.getShape().get(1) != config.inChannels()) {
-            throw new IllegalArgumentException("ResNet expects images [N, " + config.inChannels() + ", H, W], got " + images.getShape());
-        }
-        NDArray x = LocalScope.run(images, im -> Functional.maxPool2d(Functional.relu(bn1.forward(conv1.forward(im))), 3, 2, 1, false));
+        NDArray x = LocalScope.run(checkImages("ResNet", images, config.inChannels()),
+                im -> Functional.maxPool2d(Functional.relu(bn1.forward(conv1.forward(im))), 3, 2, 1, false));
         List<NDArray> outs = new ArrayList<>();
         NDArray returned = null;
         int last = config.outIndices().get(config.outIndices().size() - 1);

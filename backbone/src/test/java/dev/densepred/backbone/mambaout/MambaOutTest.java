@@ -13,6 +13,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 
 import dev.densepred.backbone.FeatureInfo;
+import dev.densepred.backbone.StochasticDepth;
 import dev.densepred.engine.nn.Parameter;
 import dev.densepred.engine.runtime.Autograd;
 
@@ -108,7 +109,7 @@ class MambaOutTest {
 
     @Test
     void dropPathRatesAreSpreadLinearlyOverAllBlocks() {
-        List<List<Double>> rates = MambaOut.dropPathRates(List.of(1, 1, 2, 1), 0.4);
+        List<List<Double>> rates = StochasticDepth.perStage(List.of(1, 1, 2, 1), 0.4);
         assertEquals(List.of(1, 1, 2, 1), rates.stream().map(List::size).toList());
         List<Double> flat = rates.stream().flatMap(List::stream).toList();
         for (int k = 0; k < flat.size(); k++) {
