@@ -173,7 +173,7 @@ final class TrainStepBenchmark implements Callable<Integer> {
                 NDArray s = Functional.toFloat32(sum);
                 total = total == null ? s : total.add(s);
             }
-            return new Losses().add("loss", total.mul(1e-3f));
+            return new Losses().add("loss", Functional.mul(total, 1e-3));
         }
     }
 

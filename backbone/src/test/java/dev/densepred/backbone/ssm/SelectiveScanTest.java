@@ -12,6 +12,7 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 
 import dev.densepred.backbone.Parity;
+import dev.densepred.engine.nn.Functional;
 import dev.densepred.engine.runtime.Autograd;
 
 import org.junit.jupiter.params.ParameterizedTest;
@@ -37,7 +38,7 @@ class SelectiveScanTest {
             ys.add(h.mul(c.get(at).expandDims(1)).sum(new int[] {2})); // [B, D]
         }
         NDArray y = NDArrays.stack(ys, 2).add(u.mul(d.reshape(1, -1, 1)));
-        return y.mul(z.mul(z.neg().exp().add(1).pow(-1)));
+        return y.mul(z.mul(Functional.pow(z.neg().exp().add(1), -1)));
     }
 
     @ParameterizedTest

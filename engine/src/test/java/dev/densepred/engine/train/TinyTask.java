@@ -73,16 +73,16 @@ public final class TinyTask implements TrainTask<TinyBatch> {
         NDArray diff = out.sub(y);
         NDArray mse = diff.square().mean();
         Losses losses = new Losses()
-                .add("loss_mse", it == faults.nanLossAt() ? mse.mul(Float.NaN) : mse)
-                .add("loss_l1", diff.abs().mean().mul(0.1f))
+                .add("loss_mse", it == faults.nanLossAt() ? Functional.mul(mse, Double.NaN) : mse)
+                .add("loss_l1", Functional.mul(diff.abs().mean(), 0.1))
                 .add("mae", diff.abs().mean());
         if (it == faults.nanGradAt()) {
             // sqrt(|0|) is 0, its gradient 0 * inf = NaN
-            losses.add("loss_sqrt", diff.mul(0).abs().sqrt().sum());
+            losses.add("loss_sqrt", Functional.mul(diff, 0).abs().sqrt().sum());
         }
         if (it == faults.spikeAt()) {
             // d/dout = 100 x scale, which float16 cannot hold once the scale exceeds 655
-            losses.add("loss_spike", out.sum().mul(100));
+            losses.add("loss_spike", Functional.mul(out.sum(), 100));
         }
         return losses;
     }
