@@ -8,11 +8,11 @@ import java.lang.management.ManagementFactory;
  * tensor ({@code manager.create}, the scalar of {@code x.mul(2f)}) into a direct {@code ByteBuffer}, which only a
  * garbage collection frees. A training loop makes little heap garbage, so collections are rare and these buffers pile
  * up in the resident set (measured: a forced collection at iteration 400 of the demo Mask R-CNN returned 480 MiB).
- * The runner calls {@link #collectIfAbove} after every iteration.
+ * Every {@link Scope} calls {@link #collectIfAbove} when it closes.
  */
 public final class DirectMemory {
 
-    /** What the runner lets accumulate before it collects. */
+    /** What a closing scope lets accumulate before it collects. */
     public static final long DEFAULT_LIMIT_BYTES = 256L << 20;
 
     private static final BufferPoolMXBean DIRECT = ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class).stream()

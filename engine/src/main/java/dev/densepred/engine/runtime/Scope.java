@@ -5,7 +5,9 @@ import ai.djl.ndarray.NDManager;
 
 /**
  * One unit of temporary work (an iteration, one image's evaluation): a child manager that frees every array made
- * in it when closed. Results that must outlive it are handed to the parent with {@link #keep}.
+ * in it when closed. Results that must outlive it are handed to the parent with {@link #keep}. Closing also gives
+ * back the direct buffers DJL made for host arrays once they pile up ({@link DirectMemory}), so training, evaluation
+ * and inference loops alike keep a flat resident set.
  *
  * <pre>{@code
  * try (Scope scope = Scope.open(root)) {
@@ -46,5 +48,6 @@ public final class Scope implements AutoCloseable {
     @Override
     public void close() {
         manager.close();
+        DirectMemory.collectIfAbove(DirectMemory.DEFAULT_LIMIT_BYTES);
     }
 }

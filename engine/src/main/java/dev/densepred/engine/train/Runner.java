@@ -14,7 +14,6 @@ import dev.densepred.engine.data.BatchIterator;
 import dev.densepred.engine.data.BatchSource;
 import dev.densepred.engine.nn.Module;
 import dev.densepred.engine.runtime.Autograd;
-import dev.densepred.engine.runtime.DirectMemory;
 import dev.densepred.engine.runtime.Devices;
 import dev.densepred.engine.runtime.Scope;
 import dev.densepred.engine.train.amp.LossScaler;
@@ -330,7 +329,6 @@ public final class Runner<B, T extends TrainTask<B>> implements AutoCloseable {
                         openEpoch = epoch;
                     }
                     step(batches, epoch);
-                    DirectMemory.collectIfAbove(DirectMemory.DEFAULT_LIMIT_BYTES);
                     iteration++;
                     if (checkpoints.due(iteration)) {
                         save("regular", checkpoints.name(iteration), null);
