@@ -102,6 +102,20 @@ class TrainingConfigTest {
         assertAll(checks);
     }
 
+    /** A leaf that switches an inherited AdamW to SGD must replace it: merging keeps {@code betas}, which SGD refuses. */
+    @Test
+    void switchingTheInheritedOptimizerTypeNeedsDelete(@TempDir Path tmp) throws Exception {
+        Files.writeString(tmp.resolve("base.json"), "{\"optim_wrapper\":{\"optimizer\":{\"type\":\"AdamW\",\"lr\":1e-4,\"betas\":[0.9,0.999]}}}");
+        Files.writeString(tmp.resolve("merged.json"), "{\"_base_\":\"base.json\",\"optim_wrapper\":{\"optimizer\":{\"type\":\"SGD\",\"lr\":0.02}}}");
+        Files.writeString(tmp.resolve("replaced.json"),
+                "{\"_base_\":\"base.json\",\"optim_wrapper\":{\"optimizer\":{\"_delete_\":true,\"type\":\"SGD\",\"lr\":0.02,\"momentum\":0.9}}}");
+        ConfigException merged = assertThrows(ConfigException.class, () -> TrainingConfig.from(ConfigLoader.load(tmp.resolve("merged.json"))));
+        assertTrue(merged.getMessage().contains("base.json") && merged.getMessage().contains("'optim_wrapper.optimizer.betas'")
+                && merged.getMessage().contains("_delete_"), merged.getMessage());
+        assertEquals(new Sgd.Config(0.02, 0.9, 0, 0, false),
+                TrainingConfig.from(ConfigLoader.load(tmp.resolve("replaced.json"))).optimWrapper().optimizerSpec());
+    }
+
     /** The shipped recipes bind, and their schedules give the published values at the boundaries. */
     @Test
     void shippedSchedulesBindAndScheduleAsPublished(@TempDir Path tmp) throws Exception {
@@ -124,6 +138,22 @@ class TrainingConfigTest {
                 () -> assertEquals(6e-5 * (158499.0 - 78500) / 158499, s160k.lr(6e-5, 80000), 1e-18),
                 () -> assertEquals("coco/bbox_mAP", det.defaultHooks().checkpoint().saveBest()),
                 () -> assertEquals(16000, seg.defaultHooks().checkpoint().interval()));
+        // mmdetection's schedule_1x and mmsegmentation's schedule_160k, the ResNet-50 recipes
+        TrainingConfig sgd1x = TrainingConfig.from(ConfigLoader.load(schedules.resolve("sgd_1x.json")));
+        LrSchedule d = LrSchedule.build(sgd1x.paramScheduler(), true, 7330);
+        TrainingConfig sgd160k = TrainingConfig.from(ConfigLoader.load(schedules.resolve("sgd_160k.json")));
+        LrSchedule p = LrSchedule.build(sgd160k.paramScheduler(), false, 1);
+        assertAll(
+                () -> assertEquals(new Sgd.Config(0.02, 0.9, 0, 1e-4, false), sgd1x.optimWrapper().optimizerSpec()),
+                () -> assertEquals(2e-5, d.lr(0.02, 0), 1e-18),
+                () -> assertEquals(0.02, d.lr(0.02, 499), 1e-16),
+                () -> assertEquals(0.002, d.lr(0.02, 8 * 7330), 1e-17),
+                () -> assertEquals(12, sgd1x.trainCfg().maxEpochs()),
+                () -> assertEquals(new Sgd.Config(0.01, 0.9, 0, 5e-4, false), sgd160k.optimWrapper().optimizerSpec()),
+                () -> assertEquals(0.01, p.lr(0.01, 0), 1e-17),
+                () -> assertEquals(1e-4 + (0.01 - 1e-4) * Math.pow((159999.0 - 80000) / 159999, 0.9), p.lr(0.01, 80000), 1e-16),
+                () -> assertEquals(160000, sgd160k.trainCfg().maxIters()),
+                () -> assertEquals(16000, sgd160k.trainCfg().valInterval()));
         JsonObject leaf = JsonParser.parseString("{\"_base_\":[\"" + schedules.resolve("adamw_1x.json") + "\"],\"fp16\":{\"enabled\":true}}")
                 .getAsJsonObject();
         Path leafFile = tmp.resolve("leaf.json");
