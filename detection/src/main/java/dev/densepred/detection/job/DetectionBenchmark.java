@@ -50,8 +50,8 @@ import java.util.SplittableRandom;
 /**
  * {@code benchmark model} for Mask R-CNN: a float32 training step on synthetic images with synthetic instances
  * (split into data = the collate copy to the device, forward = {@code forwardTrain}, backward, optimizer = the
- * config's optimizer over its parameter groups, at their initial learning rates, and zeroing), inference images/s ({@code predict}, batch 1), and the peak resident
- * set. The input is the config's test size (its test {@code Resize} scale, landscape) unless one is given.
+ * config's optimizer over its parameter groups, at their initial learning rates, and zeroing), inference images/s
+ * ({@code predict}, batch 1), and the peak resident set. The input is the config's test size (its test {@code Resize} scale, landscape) unless one is given.
  * Each phase ends with a host read of one value, so asynchronous devices are timed to completion.
  */
 final class DetectionBenchmark {

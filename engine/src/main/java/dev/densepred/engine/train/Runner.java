@@ -23,9 +23,9 @@ import dev.densepred.engine.train.checkpoint.CheckpointHook;
 import dev.densepred.engine.train.checkpoint.CheckpointMeta;
 import dev.densepred.engine.train.checkpoint.CheckpointStore;
 import dev.densepred.engine.train.log.TrainLogger;
+import dev.densepred.engine.train.optim.OptimWrapper;
 import dev.densepred.engine.train.optim.Optimizer;
 import dev.densepred.engine.train.optim.OptimizerSpec;
-import dev.densepred.engine.train.optim.OptimWrapper;
 import dev.densepred.engine.train.optim.ParamGroup;
 import dev.densepred.engine.train.optim.ParamGroups;
 import dev.densepred.engine.train.parallel.DataParallel;
@@ -48,8 +48,8 @@ import java.util.function.LongSupplier;
  * The training loop, the twin of mmengine's {@code Runner} with its epoch- and iteration-based train loops and
  * default hooks. One iteration is one optimizer step: {@code accumulative_counts} micro-batches per replica, each
  * forward and backward with the loss scaled; then gradients reduced over replicas and unscaled into float32, a
- * finiteness check, clipping, the optimizer (AdamW or SGD) on the float32 masters and the copy back into the model. After the step come
- * logging, periodic checkpoints, evaluation and the best checkpoint.
+ * finiteness check, clipping, the optimizer (AdamW or SGD) on the float32 masters and the copy back into the model.
+ * After the step come logging, periodic checkpoints, evaluation and the best checkpoint.
  *
  * <pre>{@code
  * TrainingConfig cfg = TrainingConfig.from(ConfigLoader.load(file));
