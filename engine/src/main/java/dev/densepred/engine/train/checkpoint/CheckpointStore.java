@@ -37,8 +37,8 @@ import java.util.zip.CRC32C;
 
 /**
  * The checkpoints of one work directory. A checkpoint {@code <name>} is three files: {@code <name>.model.safetensors}
- * (the model's state dict), {@code <name>.optim.safetensors} (the optimizer's state: AdamW's moments or SGD's momentum buffers, named
- * {@code <param>.<torch state key>}) and {@code <name>.json}
+ * (the model's state dict), {@code <name>.optim.safetensors} (the optimizer's state, named
+ * {@code <param>.<torch state key>}: AdamW's moments or SGD's momentum buffers) and {@code <name>.json}
  * ({@link CheckpointMeta}). Each is written to a temporary name, forced to disk and renamed; the JSON goes last and
  * records the size and CRC32C of the other two, so a checkpoint exists only once it is complete, and a damaged one
  * is recognised and skipped. Old checkpoints are never overwritten: a new one gets a new name and old ones are
