@@ -23,6 +23,7 @@ import dev.densepred.engine.runtime.Autograd;
 import dev.densepred.engine.runtime.Scope;
 import dev.densepred.engine.train.Losses;
 import dev.densepred.engine.train.optim.AdamW;
+import dev.densepred.engine.train.optim.Optimizer;
 import dev.densepred.engine.train.optim.GradClip;
 import dev.densepred.engine.train.optim.ParamGroup;
 
@@ -117,7 +118,7 @@ class MaskRcnnLearnsTest {
             (e.getValue().kind() == Parameter.Kind.WEIGHT ? decay : noDecay).add(e.getKey());
         }
         double lr = 1e-3;
-        AdamW adamw = new AdamW(new AdamW.Config("AdamW", lr, new double[] {0.9, 0.999}, 1e-8, 0.05),
+        AdamW adamw = new AdamW(new AdamW.Config(lr, new double[] {0.9, 0.999}, 1e-8, 0.05),
                 List.of(new ParamGroup("decay", lr, 0.05, decay), new ParamGroup("no_decay", lr, 0, noDecay)), masters, manager);
         SplittableRandom order = new SplittableRandom(3);
         for (int step = 0; step < STEPS; step++) {
@@ -133,7 +134,7 @@ class MaskRcnnLearnsTest {
                 }
                 try (Autograd.Recording off = Autograd.noGrad()) {
                     List<NDArray> grads = new ArrayList<>();
-                    for (AdamW.Slot s : adamw.slots()) {
+                    for (Optimizer.Slot s : adamw.slots()) {
                         PtNDArray g = JniUtils.getGradient((PtNDArray) masters.get(s.name()));
                         if (g != null) {
                             g.attach(scope.manager());

@@ -91,7 +91,7 @@ class UperNetLearnsTest {
                     params.add(p);
                 }
             });
-            AdamW adamw = new AdamW(new AdamW.Config("AdamW", lr, new double[] {0.9, 0.999}, 1e-8, 0.01),
+            AdamW adamw = new AdamW(new AdamW.Config(lr, new double[] {0.9, 0.999}, 1e-8, 0.01),
                     List.of(new ParamGroup("all", lr, 0.01, List.copyOf(masters.keySet()))), masters, root);
             net.train(true);
             for (int it = 0; it < iterations; it++) {

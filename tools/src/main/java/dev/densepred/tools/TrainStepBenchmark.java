@@ -26,7 +26,10 @@ import dev.densepred.engine.train.StepContext;
 import dev.densepred.engine.train.TrainTask;
 import dev.densepred.engine.train.TrainingConfig;
 import dev.densepred.engine.train.optim.AdamW;
+import dev.densepred.engine.train.optim.Optimizer;
+import dev.densepred.engine.train.optim.OptimizerSpec;
 import dev.densepred.engine.train.optim.ParamGroup;
+import dev.densepred.engine.train.optim.Sgd;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -44,10 +47,10 @@ import java.util.concurrent.Callable;
 
 /**
  * {@code benchmark train-step}: what the training engine itself costs per optimizer step, on a parameter set shaped
- * exactly like ResNet-50's (25.6M parameters in 161 tensors). Two figures per precision: AdamW's update alone
- * (random float32 gradients), and a whole runner iteration whose loss is a trivial function of every parameter, so
- * that the time is the engine's: loss scaling, backward into every parameter, gradient collection and unscaling,
- * the gradient norm, clipping, AdamW, the copy back into float16 leaves and zeroing.
+ * exactly like ResNet-50's (25.6M parameters in 161 tensors): the update alone of AdamW and of SGD with momentum
+ * (random float32 gradients), and per precision a whole runner iteration (AdamW) whose loss is a trivial function of
+ * every parameter, so that the time is the engine's: loss scaling, backward into every parameter, gradient collection
+ * and unscaling, the gradient norm, clipping, AdamW, the copy back into float16 leaves and zeroing.
  */
 @Command(
         name = "train-step",
@@ -79,9 +82,12 @@ final class TrainStepBenchmark implements Callable<Integer> {
         JsonObject result = new JsonObject();
         result.addProperty("parameters", shapes.parameterCount());
         result.addProperty("device", device);
-        double adamw = adamwMillis();
+        double adamw = updateMillis(AdamW.Config.defaults());
         result.addProperty("adamw_update_ms", adamw);
         out.printf(Locale.ROOT, "%-40s %10.1f ms%n", "AdamW update alone (fp32 masters)", adamw);
+        double sgd = updateMillis(new Sgd.Config(0.02, 0.9, 0, 1e-4, false));
+        result.addProperty("sgd_update_ms", sgd);
+        out.printf(Locale.ROOT, "%-40s %10.1f ms%n", "SGD momentum update alone (fp32 masters)", sgd);
         for (boolean fp16 : new boolean[] {false, true}) {
             double ms = runnerMillis(fp16);
             String key = fp16 ? "runner_iteration_fp16_ms" : "runner_iteration_fp32_ms";
@@ -94,19 +100,21 @@ final class TrainStepBenchmark implements Callable<Integer> {
         return 0;
     }
 
-    private double adamwMillis() {
+    /** Median milliseconds of one update by {@code spec}'s optimizer over every parameter, in one group. */
+    private double updateMillis(OptimizerSpec spec) {
         try (NDManager m = NDManager.newBaseManager(Devices.parse(device))) {
             Module model = new Resnet50Parameters();
             model.initialize(m);
             Map<String, NDArray> masters = new LinkedHashMap<>();
             model.parameters().forEach((k, p) -> masters.put(k, p.array()));
-            AdamW adamw = new AdamW(AdamW.Config.defaults(), List.of(new ParamGroup("all", 1e-4, 0.05, List.copyOf(masters.keySet()))), masters, m);
+            ParamGroup all = new ParamGroup("all", spec.lr(), spec.weightDecay(), List.copyOf(masters.keySet()));
+            Optimizer optimizer = spec.build(List.of(all), masters, m);
             List<NDArray> grads = new ArrayList<>();
             masters.values().forEach(p -> grads.add(m.randomNormal(p.getShape()).mul(1e-3)));
             List<Double> times = new ArrayList<>();
             for (int i = 0; i < warmup + iters; i++) {
                 long t0 = System.nanoTime();
-                adamw.step(grads, new double[] {1e-4}, 1.0);
+                optimizer.step(grads, new double[] {spec.lr()}, 1.0);
                 // one element to the host: waits for the update to finish on an asynchronous device
                 masters.values().iterator().next().getFloat(0, 0, 0, 0);
                 if (i >= warmup) {

@@ -11,14 +11,17 @@ import dev.densepred.detection.MaskRcnn;
 import dev.densepred.engine.config.Config;
 import dev.densepred.engine.data.BatchIterator;
 import dev.densepred.engine.job.TaskJob;
+import dev.densepred.engine.nn.Parameter;
 import dev.densepred.engine.runtime.Autograd;
 import dev.densepred.engine.runtime.Devices;
 import dev.densepred.engine.runtime.Scope;
 import dev.densepred.engine.train.Losses;
 import dev.densepred.engine.train.TrainingConfig;
 import dev.densepred.engine.train.log.ResidentMemory;
-import dev.densepred.engine.train.optim.AdamW;
+import dev.densepred.engine.train.optim.Optimizer;
+import dev.densepred.engine.train.optim.OptimizerSpec;
 import dev.densepred.engine.train.optim.ParamGroup;
+import dev.densepred.engine.train.optim.ParamGroups;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
@@ -46,9 +49,9 @@ import java.util.SplittableRandom;
 
 /**
  * {@code benchmark model} for Mask R-CNN: a float32 training step on synthetic images with synthetic instances
- * (split into data = the collate copy to the device, forward = {@code forwardTrain}, backward, optimizer = AdamW
- * over every trainable parameter and zeroing), inference images/s ({@code predict}, batch 1), and the peak resident
- * set. The input is the config's test size (its test {@code Resize} scale, landscape) unless one is given.
+ * (split into data = the collate copy to the device, forward = {@code forwardTrain}, backward, optimizer = the
+ * config's optimizer over its parameter groups, at their initial learning rates, and zeroing), inference images/s
+ * ({@code predict}, batch 1), and the peak resident set. The input is the config's test size (its test {@code Resize} scale, landscape) unless one is given.
  * Each phase ends with a host read of one value, so asynchronous devices are timed to completion.
  */
 final class DetectionBenchmark {
@@ -84,13 +87,17 @@ final class DetectionBenchmark {
             out.printf(Locale.ROOT, "Mask R-CNN, %,d parameters, %s, input %dx%d (HxW), training batch %d, float32, intra-op threads %d; median of %d after %d warm-up%n",
                     model.parameterCount(), Devices.name(device), hw[0], hw[1], options.batchSize(), JniUtils.getNumThreads(),
                     options.iterations(), options.warmup());
+            OptimizerSpec opt = tc.optimWrapper().optimizerSpec();
+            ParamGroups groups = ParamGroups.build(model, tc.optimWrapper().paramwiseCfg(), opt.lr(), opt.weightDecay(), null);
+            Map<String, Parameter> params = model.parameters();
             Map<String, NDArray> masters = new LinkedHashMap<>();
-            model.parameters().forEach((k, p) -> {
-                if (p.trainable()) {
-                    masters.put(k, p.array());
+            for (ParamGroup g : groups.groups()) {
+                for (String name : g.params()) {
+                    masters.put(name, params.get(name).array());
                 }
-            });
-            AdamW adamw = new AdamW(AdamW.Config.defaults(), List.of(new ParamGroup("all", 1e-4, 0.05, List.copyOf(masters.keySet()))), masters, manager);
+            }
+            Optimizer optimizer = opt.build(groups.groups(), masters, manager);
+            double[] lrs = groups.groups().stream().mapToDouble(ParamGroup::lr).toArray();
             List<DetectionSample> samples = syntheticSamples(hw, options.batchSize(), model.numClasses());
             DetectionCollate collate = new DetectionCollate();
             String[] phases = {"data", "forward", "backward", "optimizer"};
@@ -125,7 +132,7 @@ final class DetectionBenchmark {
                     // a host read waits for the backward pass on an asynchronous device
                     grads.stream().filter(g -> g != null).findFirst().ifPresent(g -> g.getFloat(new long[g.getShape().dimension()]));
                     long t3 = System.nanoTime();
-                    adamw.step(grads, new double[] {1e-4}, 1.0);
+                    optimizer.step(grads, lrs, 1.0);
                     for (NDArray p : masters.values()) {
                         Autograd.zeroGradient(p);
                     }

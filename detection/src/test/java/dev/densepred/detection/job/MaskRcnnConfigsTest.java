@@ -11,6 +11,9 @@ import dev.densepred.engine.config.ConfigBinder;
 import dev.densepred.engine.config.ConfigLoader;
 import dev.densepred.engine.testing.Fixtures;
 import dev.densepred.engine.train.TrainingConfig;
+import dev.densepred.engine.train.optim.AdamW;
+import dev.densepred.engine.train.optim.OptimizerSpec;
+import dev.densepred.engine.train.optim.Sgd;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -23,6 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -65,18 +69,27 @@ class MaskRcnnConfigsTest {
         Config cfg = ConfigLoader.load(file);
         TrainingConfig tc = TrainingConfig.from(cfg);
         DetectionSettings s = DetectionSettings.from(cfg);
-        var opt = tc.optimWrapper().optimizer();
+        boolean r50 = file.getFileName().toString().contains("r50");
+        OptimizerSpec opt = tc.optimWrapper().optimizerSpec();
         assertAll(file.toString(),
-                () -> assertEquals(1e-4, opt.lr()),
-                () -> assertArrayEquals(new double[] {0.9, 0.999}, opt.betas()),
-                () -> assertEquals(0.05, opt.weightDecay()),
-                () -> assertEquals(0.0, tc.optimWrapper().paramwiseCfg().normDecayMult()),
-                () -> assertEquals(0.0, tc.optimWrapper().paramwiseCfg().biasDecayMult()),
+                () -> {
+                    if (r50) {
+                        assertEquals(new Sgd.Config(0.02, 0.9, 0, 1e-4, false), opt, "mmdet's schedule_1x");
+                    } else {
+                        AdamW.Config adamw = assertInstanceOf(AdamW.Config.class, opt);
+                        assertEquals(1e-4, adamw.lr());
+                        assertArrayEquals(new double[] {0.9, 0.999}, adamw.betas());
+                        assertEquals(0.05, adamw.weightDecay());
+                    }
+                },
+                () -> assertEquals(r50 ? null : 0.0, tc.optimWrapper().paramwiseCfg().normDecayMult()),
+                () -> assertEquals(r50 ? null : 0.0, tc.optimWrapper().paramwiseCfg().biasDecayMult()),
+                () -> assertNull(tc.optimWrapper().clipGrad()),
                 () -> assertEquals(12, tc.trainCfg().maxEpochs()),
                 () -> assertEquals(16, s.trainDataloader().batchSize(), "total batch 2 x 8 GPUs"),
                 () -> assertTrue(s.trainDataloader().batchSampler() != null, "aspect-ratio grouping"),
                 () -> assertEquals(List.of("LinearLR", "MultiStepLR"), tc.paramScheduler().stream().map(Config::type).toList()),
-                () -> assertEquals(1000, tc.paramScheduler().get(0).node().getAsJsonObject().get("end").getAsInt()),
+                () -> assertEquals(r50 ? 500 : 1000, tc.paramScheduler().get(0).node().getAsJsonObject().get("end").getAsInt()),
                 () -> assertEquals(0.001, tc.paramScheduler().get(0).node().getAsJsonObject().get("start_factor").getAsDouble()),
                 () -> assertEquals("[8,11]", tc.paramScheduler().get(1).node().getAsJsonObject().get("milestones").toString()));
     }

@@ -22,8 +22,9 @@ import dev.densepred.engine.train.checkpoint.CheckpointHook;
 import dev.densepred.engine.train.checkpoint.CheckpointMeta;
 import dev.densepred.engine.train.checkpoint.CheckpointStore;
 import dev.densepred.engine.train.log.TrainLogger;
-import dev.densepred.engine.train.optim.AdamW;
 import dev.densepred.engine.train.optim.OptimWrapper;
+import dev.densepred.engine.train.optim.Optimizer;
+import dev.densepred.engine.train.optim.OptimizerSpec;
 import dev.densepred.engine.train.optim.ParamGroup;
 import dev.densepred.engine.train.optim.ParamGroups;
 import dev.densepred.engine.train.parallel.DataParallel;
@@ -46,8 +47,8 @@ import java.util.function.LongSupplier;
  * The training loop, the twin of mmengine's {@code Runner} with its epoch- and iteration-based train loops and
  * default hooks. One iteration is one optimizer step: {@code accumulative_counts} micro-batches per replica, each
  * forward and backward with the loss scaled; then gradients reduced over replicas and unscaled into float32, a
- * finiteness check, clipping, AdamW on the float32 masters and the copy back into the model. After the step come
- * logging, periodic checkpoints, evaluation and the best checkpoint.
+ * finiteness check, clipping, the optimizer (AdamW or SGD) on the float32 masters and the copy back into the model.
+ * After the step come logging, periodic checkpoints, evaluation and the best checkpoint.
  *
  * <pre>{@code
  * TrainingConfig cfg = TrainingConfig.from(ConfigLoader.load(file));
@@ -151,7 +152,7 @@ public final class Runner<B, T extends TrainTask<B>> implements AutoCloseable {
     private final DataParallel<B, T> parallel;
     private final MixedPrecision precision;
     private final ParamGroups groups;
-    private final AdamW adamw;
+    private final Optimizer optimizer;
     private final OptimWrapper optim;
     private final List<String> slotNames = new ArrayList<>();
     private final LossScaler scaler;
@@ -204,17 +205,17 @@ public final class Runner<B, T extends TrainTask<B>> implements AutoCloseable {
                 }
             }
             parallel.broadcast(precision.masters());
-            AdamW.Config opt = config.optimWrapper().optimizer();
+            OptimizerSpec opt = config.optimWrapper().optimizerSpec();
             try {
                 this.groups = ParamGroups.build(model, config.optimWrapper().paramwiseCfg(), opt.lr(), opt.weightDecay(),
                         parallel.replica(0).task().layerIds().orElse(null));
             } catch (IllegalArgumentException e) {
                 throw new ConfigException("optim_wrapper.paramwise_cfg: " + e.getMessage(), e);
             }
-            this.adamw = new AdamW(opt, groups.groups(), precision.masters(), stateManager);
-            adamw.slots().forEach(s -> slotNames.add(s.name()));
+            this.optimizer = opt.build(groups.groups(), precision.masters(), stateManager);
+            optimizer.slots().forEach(s -> slotNames.add(s.name()));
             LrSchedule schedule = LrSchedule.build(config.paramScheduler(), byEpoch, iterationsPerEpoch);
-            this.optim = new OptimWrapper(adamw, schedule, config.optimWrapper().clipGrad());
+            this.optim = new OptimWrapper(optimizer, schedule, config.optimWrapper().clipGrad());
             this.scaler = new LossScaler(config.fp16());
             this.checkpoints = new CheckpointHook(config.defaultHooks().checkpoint(), byEpoch, iterationsPerEpoch, maxIters);
             if (resumeEntry != null) {
@@ -267,16 +268,20 @@ public final class Runner<B, T extends TrainTask<B>> implements AutoCloseable {
                     + replicas + " and " + accumulation + ", so the data position would not match. Resume with the same data,"
                     + " devices and accumulation");
         }
+        if (!optimizer.type().equals(m.optimizerType())) {
+            throw new IllegalArgumentException(e.json() + ": written by optimizer " + m.optimizerType() + ", this run's"
+                    + " optim_wrapper.optimizer is " + optimizer.type() + "; its state cannot continue another optimizer's. Resume with"
+                    + " type \"" + m.optimizerType() + "\", or start a new run in another work directory");
+        }
         NDManager scratch = parallel.replica(0).root();
         store.load(e, CheckpointStore.MODEL, precision.stateTensors(), scratch);
-        store.load(e, CheckpointStore.OPTIMIZER, adamw.stateTensors(), scratch);
-        for (AdamW.Slot s : adamw.slots()) {
-            Long step = m.optimizerSteps().get(s.name());
-            if (step == null) {
-                throw new IOException(e.json() + ": no optimizer step count for parameter '" + s.name() + "'");
-            }
-            s.setStep(step);
+        Map<String, NDArray> state;
+        try {
+            state = optimizer.restore(m.optimizerSteps());
+        } catch (IllegalArgumentException ex) {
+            throw new IOException(e.json() + ": " + ex.getMessage(), ex);
         }
+        store.load(e, CheckpointStore.OPTIMIZER, state, scratch);
         scaler.restore(m.lossScaler());
         parallel.broadcast(precision.masters());
         iteration = m.iteration();
@@ -512,12 +517,12 @@ public final class Runner<B, T extends TrainTask<B>> implements AutoCloseable {
 
     private void save(String kind, String name, Map<String, Double> metrics) {
         Map<String, Long> steps = new LinkedHashMap<>();
-        adamw.slots().forEach(s -> steps.put(s.name(), s.step()));
+        optimizer.slots().forEach(s -> steps.put(s.name(), s.step()));
         CheckpointMeta meta = new CheckpointMeta(CheckpointMeta.FORMAT, kind, iteration, iteration / iterationsPerEpoch,
                 iteration % iterationsPerEpoch, iterationsPerEpoch, data.batchesPerEpoch(), replicas, accumulation, seed,
-                scaler.state(), steps, best, metrics, null, null);
+                scaler.state(), optimizer.type(), steps, best, metrics, null, null);
         try {
-            store.save(name, precision.stateTensors(), adamw.stateTensors(), meta);
+            store.save(name, precision.stateTensors(), optimizer.stateTensors(), meta);
             checkpoints.prune(store);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot save checkpoint " + workDir.resolve(name + ".json") + ": " + e.getMessage(), e);

@@ -34,6 +34,8 @@ import java.util.Set;
  * "devices": ["gpu:0", "gpu:1"]
  * }</pre>
  *
+ * The optimizer may also be torch's SGD: {@code {"type": "SGD", "lr": 0.02, "momentum": 0.9, "weight_decay": 0.0001}}.
+ *
  * @param trainCfg loop length and evaluation interval
  * @param optimWrapper optimizer, parameter groups, clipping, accumulation
  * @param paramScheduler learning-rate schedulers, applied together (empty: constant lr)

@@ -85,13 +85,7 @@ class RunnerTest {
         List<JsonObject> actual = Runs.scalars(split, "train");
         assertEquals(8, expected.size());
         assertEquals(4 + 5, actual.size(), "iterations 1-4 before the crash, 4-8 after resuming");
-        List<Executable> checks = new ArrayList<>();
-        for (JsonObject a : actual) {
-            JsonObject e = expected.get(a.get("iter").getAsInt() - 1);
-            for (String key : EXACT) {
-                checks.add(() -> assertEquals(e.get(key), a.get(key), "iteration " + a.get("iter") + " " + key));
-            }
-        }
+        List<Executable> checks = sameSteps(expected, actual);
         if (fp16) {
             checks.add(() -> assertTrue(expected.stream().map(o -> o.get("loss_scale")).distinct().count() > 1,
                     "the loss scale changed during the run, so its state had to be resumed"));
@@ -101,6 +95,90 @@ class RunnerTest {
         CheckpointStore.Entry b = new CheckpointStore(split).list().stream().filter(e -> e.name().equals("iter_8")).findFirst().orElseThrow();
         assertEquals(a.meta().files(), b.meta().files(), "final model and optimizer files are byte-identical (size, CRC32C)");
         assertEquals(a.meta().lossScaler(), b.meta().lossScaler());
+    }
+
+    /**
+     * SGD (Nesterov momentum, or plain SGD, which keeps no state) for 8 iterations straight versus 4, a crash, and a
+     * resume from the checkpoint of iteration 4: the same logged steps and byte-identical final files. The model has a
+     * parameter that never gets a gradient: it has no momentum buffer and step count 0, and the resume restores that.
+     * The warm-up and the step of the schedule change the learning rate, clipping scales the gradients. Resuming the
+     * SGD checkpoint with AdamW is refused, naming the checkpoint.
+     */
+    @ParameterizedTest(name = "momentum={0}")
+    @ValueSource(booleans = {true, false})
+    void sgdResumedHalfwayRepeatsTheUninterruptedRun(boolean momentum, @TempDir Path tmp) throws IOException {
+        String sgd = momentum ? "{\"type\":\"SGD\",\"lr\":0.05,\"momentum\":0.9,\"weight_decay\":0.001,\"nesterov\":true}"
+                : "{\"type\":\"SGD\",\"lr\":0.05,\"weight_decay\":0.001}";
+        String cfg = "{\"train_cfg\":{\"by_epoch\":false,\"max_iters\":8,\"val_interval\":-1},"
+                + "\"optim_wrapper\":{\"optimizer\":%s,\"paramwise_cfg\":{\"norm_decay_mult\":0},\"clip_grad\":{\"max_norm\":0.5}},"
+                + "\"param_scheduler\":[{\"type\":\"LinearLR\",\"start_factor\":0.1,\"by_epoch\":false,\"begin\":0,\"end\":3},"
+                + "  {\"type\":\"MultiStepLR\",\"milestones\":[6],\"gamma\":0.1,\"by_epoch\":false}],"
+                + "\"default_hooks\":{\"logger\":{\"interval\":1},\"checkpoint\":{\"interval\":4}},\"randomness\":{\"seed\":5}}";
+        TrainingConfig config = Runs.config(String.format(cfg, sgd));
+        Path straight = tmp.resolve("straight");
+        Path split = tmp.resolve("split");
+        TinyTask.Faults crash = new TinyTask.Faults(4, -1, -1, -1);
+        for (Path dir : List.of(straight, split)) {
+            TinyTask.Faults faults = dir == split ? crash : TinyTask.Faults.NONE;
+            try (var r = idleRunner(config, dir, faults, false)) {
+                if (dir == split) {
+                    assertThrows(IllegalStateException.class, r::train);
+                } else {
+                    r.train();
+                }
+            }
+        }
+        try (var r = idleRunner(config, split, TinyTask.Faults.NONE, true)) {
+            assertEquals(4, r.iteration(), "resumed from the checkpoint of iteration 4");
+            r.train();
+        }
+        List<JsonObject> expected = Runs.scalars(straight, "train");
+        List<JsonObject> actual = Runs.scalars(split, "train");
+        assertEquals(8, expected.size());
+        assertEquals(4 + 4, actual.size(), "iterations 1-4 before the crash, 5-8 after resuming");
+        List<Executable> checks = sameSteps(expected, actual);
+        CheckpointStore.Entry half = new CheckpointStore(split).list().stream().filter(e -> e.name().equals("iter_4")).findFirst().orElseThrow();
+        checks.add(() -> assertEquals("SGD", half.meta().optimizer()));
+        checks.add(() -> assertEquals(0L, half.meta().optimizerSteps().get("idle"), "the idle parameter was never updated"));
+        checks.add(() -> assertEquals(4L, half.meta().optimizerSteps().get("head.weight")));
+        try (SafeTensorsReader reader = SafeTensorsReader.open(split.resolve("iter_4.optim.safetensors"))) {
+            List<String> expectedState = new ArrayList<>();
+            if (momentum) {
+                for (String p : half.meta().optimizerSteps().keySet()) {
+                    if (!p.equals("idle")) {
+                        expectedState.add(p + ".momentum_buffer");
+                    }
+                }
+            }
+            List<String> state = reader.tensors().keySet().stream().sorted().toList();
+            checks.add(() -> assertEquals(expectedState.stream().sorted().toList(), state, "torch's state: a buffer per updated parameter"));
+        }
+        checks.add(() -> assertTrue(expected.stream().map(o -> o.get("lr")).distinct().count() > 2, "the learning rate changed"));
+        CheckpointStore.Entry a = new CheckpointStore(straight).list().stream().filter(e -> e.name().equals("iter_8")).findFirst().orElseThrow();
+        CheckpointStore.Entry b = new CheckpointStore(split).list().stream().filter(e -> e.name().equals("iter_8")).findFirst().orElseThrow();
+        checks.add(() -> assertEquals(a.meta().files(), b.meta().files(), "final model and optimizer files are byte-identical (size, CRC32C)"));
+        assertAll(checks);
+        TrainingConfig adamw = Runs.config(String.format(cfg, "{\"type\":\"AdamW\",\"lr\":0.05}"));
+        IllegalArgumentException other = assertThrows(IllegalArgumentException.class, () -> idleRunner(adamw, split, TinyTask.Faults.NONE, true));
+        assertTrue(other.getMessage().contains("iter_8.json") && other.getMessage().contains("written by optimizer SGD")
+                && other.getMessage().contains("AdamW"), other.getMessage());
+    }
+
+    private static Runner<TinyBatch, TinyTask> idleRunner(TrainingConfig cfg, Path dir, TinyTask.Faults faults, boolean resume) throws IOException {
+        return Runner.<TinyBatch, TinyTask>builder(cfg, dir, m -> new TinyTask(m, new TinyNet(TinyNet.Norm.BATCH, true), 0.2, faults),
+                new TinySource(5, 4)).console(null).resume(resume).build();
+    }
+
+    /** Checks that every step of {@code actual} logged the {@link #EXACT} values of the same iteration of {@code expected}. */
+    private static List<Executable> sameSteps(List<JsonObject> expected, List<JsonObject> actual) {
+        List<Executable> checks = new ArrayList<>();
+        for (JsonObject a : actual) {
+            JsonObject e = expected.get(a.get("iter").getAsInt() - 1);
+            for (String key : EXACT) {
+                checks.add(() -> assertEquals(e.get(key), a.get(key), "iteration " + a.get("iter") + " " + key));
+            }
+        }
+        return checks;
     }
 
     @Test

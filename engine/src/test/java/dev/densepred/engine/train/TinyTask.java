@@ -42,7 +42,12 @@ public final class TinyTask implements TrainTask<TinyBatch> {
     }
 
     public TinyTask(NDManager manager, TinyNet.Norm norm, double dropout, Faults faults) {
-        net = new TinyNet(norm);
+        this(manager, new TinyNet(norm), dropout, faults);
+    }
+
+    /** On a given (uninitialised) net, e.g. one with an idle parameter. */
+    public TinyTask(NDManager manager, TinyNet net, double dropout, Faults faults) {
+        this.net = net;
         net.initialize(manager);
         this.dropout = dropout;
         this.faults = faults;

@@ -26,7 +26,8 @@ import dev.densepred.engine.runtime.Scope;
 import dev.densepred.engine.train.Losses;
 import dev.densepred.engine.train.TrainingConfig;
 import dev.densepred.engine.train.log.ResidentMemory;
-import dev.densepred.engine.train.optim.AdamW;
+import dev.densepred.engine.train.optim.Optimizer;
+import dev.densepred.engine.train.optim.OptimizerSpec;
 import dev.densepred.engine.train.optim.ParamGroup;
 import dev.densepred.engine.train.optim.ParamGroups;
 import dev.densepred.segmentation.EncoderDecoder;
@@ -45,7 +46,7 @@ import java.util.function.LongSupplier;
 
 /**
  * {@code benchmark model} for segmentation configs: one training step split into data (collate and copy to the
- * device), forward (losses), backward and optimizer (AdamW over the config's parameter groups), and inference
+ * device), forward (losses), backward and optimizer (the config's optimizer over its parameter groups), and inference
  * images/s in whole, slide and multi-scale-with-flip modes, with peak memory. Inputs are synthetic (random pixels
  * and labels), so the figures need no dataset; each figure is the median of the timed iterations, taken after a host
  * sync. The training step runs in float32 (the runner's float16 path adds casts and loss scaling on top).
@@ -129,7 +130,7 @@ final class SegBenchmark {
     private static double[] trainStep(Config cfg, EncoderDecoder model, NDManager root, TaskJob.BenchmarkOptions o, int[] hw,
                                       Runnable sample) {
         TrainingConfig training = TrainingConfig.from(cfg);
-        AdamW.Config opt = training.optimWrapper().optimizer();
+        OptimizerSpec opt = training.optimWrapper().optimizerSpec();
         ParamGroups groups = ParamGroups.build(model, training.optimWrapper().paramwiseCfg(), opt.lr(), opt.weightDecay(), null);
         Map<String, Parameter> params = model.parameters();
         Map<String, NDArray> masters = new LinkedHashMap<>();
@@ -138,7 +139,7 @@ final class SegBenchmark {
                 masters.put(name, params.get(name).array());
             }
         }
-        AdamW adamw = new AdamW(opt, groups.groups(), masters, root);
+        Optimizer optimizer = opt.build(groups.groups(), masters, root);
         double[] lrs = groups.groups().stream().mapToDouble(ParamGroup::lr).toArray();
         List<ImageSample> samples = syntheticBatch(o.batchSize(), hw, model.numClasses());
         Collate collate = new Collate(new Collate.Config(1, null, 0f, 255, Collate.LabelType.INT64));
@@ -163,14 +164,14 @@ final class SegBenchmark {
             }
             try (Scope scope = Scope.open(root); Autograd.Recording off = Autograd.noGrad()) {
                 List<NDArray> grads = new ArrayList<>();
-                for (AdamW.Slot s : adamw.slots()) {
+                for (Optimizer.Slot s : optimizer.slots()) {
                     PtNDArray g = JniUtils.getGradient((PtNDArray) params.get(s.name()).array());
                     if (g != null) {
                         g.attach(scope.manager());
                     }
                     grads.add(g);
                 }
-                adamw.step(grads, lrs, 1.0);
+                optimizer.step(grads, lrs, 1.0);
                 NDArray first = masters.values().iterator().next();
                 first.getFloat(new long[first.getShape().dimension()]);
                 for (Parameter p : params.values()) {

@@ -10,7 +10,10 @@ import dev.densepred.engine.config.ConfigBinder;
 import dev.densepred.engine.config.ConfigLoader;
 import dev.densepred.engine.testing.Fixtures;
 import dev.densepred.engine.train.TrainingConfig;
+import dev.densepred.engine.train.optim.ParamGroups;
+import dev.densepred.engine.train.optim.Sgd;
 import dev.densepred.segmentation.EncoderDecoder;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -22,6 +25,8 @@ import java.util.stream.IntStream;
 
 import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -71,8 +76,8 @@ class UperNetConfigsTest {
         Config sched0 = t.paramScheduler().get(0);
         Config sched1 = t.paramScheduler().get(1);
         assertAll(
-                () -> assertEquals(1e-4, t.optimWrapper().optimizer().lr()),
-                () -> assertEquals(0.01, t.optimWrapper().optimizer().weightDecay()),
+                () -> assertEquals(1e-4, t.optimWrapper().optimizerSpec().lr()),
+                () -> assertEquals(0.01, t.optimWrapper().optimizerSpec().weightDecay()),
                 () -> assertEquals(160_000, t.trainCfg().maxIters()),
                 () -> assertTrue(t.fp16().enabled()),
                 () -> assertEquals(16, SegmentationJob.loaderConfig(cfg, "train_dataloader").batchSize()),
@@ -85,6 +90,28 @@ class UperNetConfigsTest {
                 () -> assertEquals("checkpoints/mambaout_" + size + ".pth", cfg.at("model.backbone.pretrained").node().getAsString()),
                 () -> assertEquals(0.4, cfg.at("model.auxiliary_head.loss_decode.loss_weight").node().getAsDouble()),
                 () -> assertEquals(512, cfg.at("model.decode_head.channels").node().getAsInt()));
+    }
+
+    /** mmsegmentation's upernet_r50 160k: SGD lr 0.01, momentum 0.9, wd 5e-4, no clipping, poly 0.9 to 1e-4, batch 4 x 4 GPUs. */
+    @Test
+    void resnet50RecipeIsMmsegSchedule160k() {
+        Config cfg = ConfigLoader.load(Fixtures.dataRoot().getParent().resolve("configs/upernet/upernet_r50_512x512_160k_ade20k.json"));
+        TrainingConfig t = TrainingConfig.from(cfg);
+        Config poly = t.paramScheduler().get(0);
+        assertAll(
+                () -> assertEquals(new Sgd.Config(0.01, 0.9, 0, 5e-4, false), t.optimWrapper().optimizerSpec()),
+                () -> assertEquals(ParamGroups.Config.defaults(), t.optimWrapper().paramwiseCfg(), "every parameter decays"),
+                () -> assertNull(t.optimWrapper().clipGrad()),
+                () -> assertEquals(16, SegmentationJob.loaderConfig(cfg, "train_dataloader").batchSize()),
+                () -> assertEquals(160_000, t.trainCfg().maxIters()),
+                () -> assertEquals(16_000, t.trainCfg().valInterval()),
+                () -> assertEquals(1, t.paramScheduler().size(), "no warm-up"),
+                () -> assertEquals("PolyLR", poly.type()),
+                () -> assertEquals(0.9, poly.at("power").node().getAsDouble()),
+                () -> assertEquals(1e-4, poly.at("eta_min").node().getAsDouble()),
+                () -> assertEquals(0, poly.at("begin").node().getAsInt()),
+                () -> assertEquals(160_000, poly.at("end").node().getAsInt()),
+                () -> assertFalse(t.fp16().enabled(), "mmseg trains it in float32"));
     }
 
     private static List<Integer> ints(Config list) {

@@ -19,7 +19,10 @@ import java.util.Map;
  * @param accumulativeCounts micro-batches per step
  * @param seed the run's seed (data order and per-iteration generator seeds derive from it)
  * @param lossScaler the loss scaler's state
- * @param optimizerSteps AdamW's step count per parameter
+ * @param optimizer the optimizer's type ({@code "AdamW"}, {@code "SGD"}); absent in checkpoints written before SGD
+ *     existed, which are AdamW's (see {@link #optimizerType()})
+ * @param optimizerSteps the optimizer's step count per parameter: the updates it received (a parameter's step
+ *     advances only in steps where it has a gradient)
  * @param best the best evaluation so far, or null
  * @param metrics the evaluation that made a best checkpoint, or null
  * @param files {@code "model"} and {@code "optimizer"} tensor files
@@ -37,6 +40,7 @@ public record CheckpointMeta(
         int accumulativeCounts,
         long seed,
         LossScaler.State lossScaler,
+        String optimizer,
         Map<String, Long> optimizerSteps,
         Best best,
         Map<String, Double> metrics,
@@ -64,9 +68,14 @@ public record CheckpointMeta(
      */
     public record FileRef(String name, long bytes, String crc32c) {}
 
+    /** The type of the optimizer whose state the checkpoint holds. */
+    public String optimizerType() {
+        return optimizer != null ? optimizer : "AdamW";
+    }
+
     /** A copy with the file entries filled in. */
     CheckpointMeta withFiles(Map<String, FileRef> f, String time) {
         return new CheckpointMeta(format, kind, iteration, epoch, iterInEpoch, iterationsPerEpoch, batchesPerEpoch, replicas,
-                accumulativeCounts, seed, lossScaler, optimizerSteps, best, metrics, f, time);
+                accumulativeCounts, seed, lossScaler, optimizer, optimizerSteps, best, metrics, f, time);
     }
 }

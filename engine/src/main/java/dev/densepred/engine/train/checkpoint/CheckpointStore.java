@@ -37,7 +37,8 @@ import java.util.zip.CRC32C;
 
 /**
  * The checkpoints of one work directory. A checkpoint {@code <name>} is three files: {@code <name>.model.safetensors}
- * (the model's state dict), {@code <name>.optim.safetensors} (AdamW's moments) and {@code <name>.json}
+ * (the model's state dict), {@code <name>.optim.safetensors} (the optimizer's state, named
+ * {@code <param>.<torch state key>}: AdamW's moments or SGD's momentum buffers) and {@code <name>.json}
  * ({@link CheckpointMeta}). Each is written to a temporary name, forced to disk and renamed; the JSON goes last and
  * records the size and CRC32C of the other two, so a checkpoint exists only once it is complete, and a damaged one
  * is recognised and skipped. Old checkpoints are never overwritten: a new one gets a new name and old ones are
@@ -243,7 +244,7 @@ public final class CheckpointStore {
             unexpected.removeAll(targets.keySet());
             if (!missing.isEmpty() || !unexpected.isEmpty()) {
                 throw new IOException(file + ": tensors do not match the " + part + " being restored; missing " + limit(missing)
-                        + ", unexpected " + limit(unexpected) + " (was the model or paramwise_cfg changed since the checkpoint?)");
+                        + ", unexpected " + limit(unexpected) + " (was the model, paramwise_cfg or the optimizer changed since the checkpoint?)");
             }
             for (Map.Entry<String, NDArray> t : targets.entrySet()) {
                 TensorInfo info = reader.info(t.getKey());

@@ -29,24 +29,25 @@ import java.util.Map;
  * {@code sqrt(1 - b2^t)}). Its gradient multiplier applies the clipping coefficient without touching the gradient.
  *
  * <p>The state (exp_avg, exp_avg_sq in float32, and the step count of each parameter, which only advances when the
- * parameter gets a gradient, as in torch) lives in a long-lived manager given at construction.
+ * parameter gets a gradient, as in torch) lives in a long-lived manager given at construction. torch creates the
+ * moments at a parameter's first update; here they exist from the start as zeros, which the first update turns into
+ * the same values, so every checkpoint holds both moments of every parameter.
  */
-public final class AdamW {
+public final class AdamW implements Optimizer {
+
+    /** The type name in configs and checkpoints. */
+    public static final String TYPE = "AdamW";
 
     /**
-     * {@code optim_wrapper.optimizer}, with torch's defaults.
+     * {@code optim_wrapper.optimizer} with {@code type: "AdamW"}, with torch's defaults.
      *
-     * @param type must be {@code "AdamW"}
      * @param lr base learning rate
      * @param betas (beta1, beta2)
      * @param eps term added to the denominator
      * @param weightDecay decoupled weight decay
      */
-    public record Config(String type, double lr, double[] betas, double eps, double weightDecay) {
+    public record Config(double lr, double[] betas, double eps, double weightDecay) implements OptimizerSpec {
         public Config {
-            if (!"AdamW".equals(type)) {
-                throw new IllegalArgumentException("unknown optimizer type '" + type + "'; supported: AdamW");
-            }
             if (betas.length != 2 || !(betas[0] >= 0 && betas[0] < 1) || !(betas[1] >= 0 && betas[1] < 1)) {
                 throw new IllegalArgumentException("betas must be two values in [0, 1), got " + java.util.Arrays.toString(betas));
             }
@@ -57,67 +58,25 @@ public final class AdamW {
         }
 
         public static Config defaults() {
-            return new Config("AdamW", 1e-3, new double[] {0.9, 0.999}, 1e-8, 1e-2);
+            return new Config(1e-3, new double[] {0.9, 0.999}, 1e-8, 1e-2);
         }
 
         @Override
         public double[] betas() {
             return betas.clone();
         }
-    }
 
-    /** One optimized parameter: its float32 master tensor, moments and step count. */
-    public static final class Slot {
-        private final String name;
-        private final int group;
-        private final NDArray master;
-        private final NDArray expAvg;
-        private final NDArray expAvgSq;
-        private long step;
-
-        Slot(String name, int group, NDArray master, NDManager stateManager) {
-            this.name = name;
-            this.group = group;
-            this.master = master;
-            this.expAvg = stateManager.zeros(master.getShape(), DataType.FLOAT32);
-            this.expAvgSq = stateManager.zeros(master.getShape(), DataType.FLOAT32);
-        }
-
-        public String name() {
-            return name;
-        }
-
-        /** Index of the parameter's group. */
-        public int group() {
-            return group;
-        }
-
-        public NDArray master() {
-            return master;
-        }
-
-        public NDArray expAvg() {
-            return expAvg;
-        }
-
-        public NDArray expAvgSq() {
-            return expAvgSq;
-        }
-
-        /** Updates applied so far. */
-        public long step() {
-            return step;
-        }
-
-        /** Sets the step count (checkpoint loading). */
-        public void setStep(long step) {
-            this.step = step;
+        @Override
+        public AdamW build(List<ParamGroup> groups, Map<String, NDArray> masters, NDManager stateManager) {
+            return new AdamW(this, groups, masters, stateManager);
         }
     }
 
     private final Config config;
     private final List<ParamGroup> groups;
-    private final List<Slot> slots = new ArrayList<>();
+    private final List<Slot> slots;
+    private final List<NDArray> expAvg = new ArrayList<>();
+    private final List<NDArray> expAvgSq = new ArrayList<>();
 
     /**
      * An optimizer over {@code groups}, updating the float32 {@code masters} (name to tensor) in place.
@@ -127,41 +86,34 @@ public final class AdamW {
     public AdamW(Config config, List<ParamGroup> groups, Map<String, NDArray> masters, NDManager stateManager) {
         this.config = config;
         this.groups = List.copyOf(groups);
-        for (int g = 0; g < groups.size(); g++) {
-            for (String name : groups.get(g).params()) {
-                NDArray master = masters.get(name);
-                if (master == null) {
-                    throw new IllegalArgumentException("no master tensor for parameter '" + name + "'");
-                }
-                if (master.getDataType() != DataType.FLOAT32) {
-                    throw new IllegalArgumentException("master tensor of '" + name + "' is " + master.getDataType() + ", expected float32");
-                }
-                slots.add(new Slot(name, g, master, stateManager));
-            }
+        this.slots = Slot.of(groups, masters);
+        for (Slot s : slots) {
+            expAvg.add(stateManager.zeros(s.master().getShape(), DataType.FLOAT32));
+            expAvgSq.add(stateManager.zeros(s.master().getShape(), DataType.FLOAT32));
         }
     }
 
-    public Config config() {
+    @Override
+    public String type() {
+        return TYPE;
+    }
+
+    @Override
+    public Config spec() {
         return config;
     }
 
+    @Override
     public List<ParamGroup> groups() {
         return groups;
     }
 
-    /** The optimized parameters, group by group. */
+    @Override
     public List<Slot> slots() {
         return Collections.unmodifiableList(slots);
     }
 
-    /**
-     * One update.
-     *
-     * @param grads float32 gradients aligned with {@link #slots()} on the masters' devices; a null entry (no gradient
-     *     this step) leaves that parameter and its state untouched
-     * @param groupLr the learning rate of each group at this step
-     * @param gradMultiplier factor applied to every gradient first (the clipping coefficient)
-     */
+    @Override
     public void step(List<NDArray> grads, double[] groupLr, double gradMultiplier) {
         if (grads.size() != slots.size() || groupLr.length != groups.size()) {
             throw new IllegalArgumentException("expected " + slots.size() + " gradients and " + groups.size()
@@ -175,18 +127,18 @@ public final class AdamW {
                 continue;
             }
             Slot s = slots.get(i);
-            s.step++;
-            double lr = groupLr[s.group];
-            double bc1 = 1 - Math.pow(b1, s.step);
-            double bc2Sqrt = Math.sqrt(1 - Math.pow(b2, s.step));
+            s.advance();
+            double lr = groupLr[s.group()];
+            double bc1 = 1 - Math.pow(b1, s.step());
+            double bc2Sqrt = Math.sqrt(1 - Math.pow(b2, s.step()));
             JniUtils.adamUpdate(
-                    (PtNDArray) s.master,
+                    (PtNDArray) s.master(),
                     (PtNDArray) g,
-                    (PtNDArray) s.expAvg,
-                    (PtNDArray) s.expAvgSq,
+                    (PtNDArray) expAvg.get(i),
+                    (PtNDArray) expAvgSq.get(i),
                     (float) lr,
                     (float) (lr * bc2Sqrt / bc1),
-                    (float) groups.get(s.group).weightDecay(),
+                    (float) groups.get(s.group()).weightDecay(),
                     (float) gradMultiplier,
                     -1f,
                     (float) b1,
@@ -197,12 +149,19 @@ public final class AdamW {
     }
 
     /** The moments under checkpoint names {@code <param>.exp_avg} and {@code <param>.exp_avg_sq}. */
+    @Override
     public Map<String, NDArray> stateTensors() {
         Map<String, NDArray> out = new LinkedHashMap<>();
-        for (Slot s : slots) {
-            out.put(s.name + ".exp_avg", s.expAvg);
-            out.put(s.name + ".exp_avg_sq", s.expAvgSq);
+        for (int i = 0; i < slots.size(); i++) {
+            out.put(slots.get(i).name() + ".exp_avg", expAvg.get(i));
+            out.put(slots.get(i).name() + ".exp_avg_sq", expAvgSq.get(i));
         }
         return out;
+    }
+
+    @Override
+    public Map<String, NDArray> restore(Map<String, Long> steps) {
+        Slot.setSteps(slots, steps);
+        return stateTensors();
     }
 }

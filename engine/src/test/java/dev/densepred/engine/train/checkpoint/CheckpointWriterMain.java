@@ -35,7 +35,7 @@ public final class CheckpointWriterMain {
 
     static CheckpointMeta meta(long it) {
         return new CheckpointMeta(CheckpointMeta.FORMAT, "regular", it, it, 0, 1, 1, 1, 1, 0, new LossScaler.State(1, 0, 0, 0),
-                Map.of("weight", it), null, null, null, null);
+                "AdamW", Map.of("weight", it), null, null, null, null);
     }
 
     public static void main(String[] args) throws Exception {

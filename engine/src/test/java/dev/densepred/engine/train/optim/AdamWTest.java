@@ -61,7 +61,7 @@ class AdamWTest {
             NDArray bMaster = manager.create(b);
             List<ParamGroup> groups = List.of(
                     new ParamGroup("decay", 1e-2, 0.05, List.of("w")), new ParamGroup("no_decay", 3e-2, 0, List.of("b")));
-            AdamW adamw = new AdamW(new AdamW.Config("AdamW", 1e-2, new double[] {B1, B2}, EPS, 0.05), groups,
+            AdamW adamw = new AdamW(new AdamW.Config(1e-2, new double[] {B1, B2}, EPS, 0.05), groups,
                     Map.of("w", wMaster, "b", bMaster), manager);
             Reference[] rw = new Reference[w.length];
             Reference[] rb = new Reference[b.length];
@@ -96,10 +96,13 @@ class AdamWTest {
             }
             List<Executable> checks = new ArrayList<>();
             compare(checks, "w", wMaster.toFloatArray(), Arrays.stream(rw).mapToDouble(x -> x.p).toArray());
-            compare(checks, "w.exp_avg", adamw.slots().get(0).expAvg().toFloatArray(), Arrays.stream(rw).mapToDouble(x -> x.m).toArray());
-            compare(checks, "w.exp_avg_sq", adamw.slots().get(0).expAvgSq().toFloatArray(), Arrays.stream(rw).mapToDouble(x -> x.v).toArray());
+            Map<String, NDArray> state = adamw.stateTensors();
+            checks.add(() -> assertEquals(List.of("w.exp_avg", "w.exp_avg_sq", "b.exp_avg", "b.exp_avg_sq"), List.copyOf(state.keySet()),
+                    "torch's state keys"));
+            compare(checks, "w.exp_avg", state.get("w.exp_avg").toFloatArray(), Arrays.stream(rw).mapToDouble(x -> x.m).toArray());
+            compare(checks, "w.exp_avg_sq", state.get("w.exp_avg_sq").toFloatArray(), Arrays.stream(rw).mapToDouble(x -> x.v).toArray());
             compare(checks, "b", bMaster.toFloatArray(), Arrays.stream(rb).mapToDouble(x -> x.p).toArray());
-            compare(checks, "b.exp_avg_sq", adamw.slots().get(1).expAvgSq().toFloatArray(), Arrays.stream(rb).mapToDouble(x -> x.v).toArray());
+            compare(checks, "b.exp_avg_sq", state.get("b.exp_avg_sq").toFloatArray(), Arrays.stream(rb).mapToDouble(x -> x.v).toArray());
             checks.add(() -> assertEquals(6, adamw.slots().get(0).step(), "steps of w"));
             checks.add(() -> assertEquals(5, adamw.slots().get(1).step(), "steps of b (one step without gradient)"));
             assertAll(checks);
