@@ -97,6 +97,12 @@ final class BackboneBenchmark implements Callable<Integer> {
     @Option(names = "--threads", description = "PyTorch intra-op threads (default: the engine's choice).")
     Integer threads;
 
+    @Option(names = "--train",
+            description = "Time forward + backward (loss: the sum of the maps' means) instead of the forward alone; the "
+                    + "TorchScript then runs with gradients on its parameters. Stochastic depth is off on our side, "
+                    + "as in the traced model.")
+    boolean train;
+
     @Option(names = "--clock", defaultValue = "wall",
             description = "wall (elapsed time) or cpu (CPU time of the calling thread, needs --threads 1; steady when other jobs share the machine). Default: ${DEFAULT-VALUE}.")
     String clock;
@@ -156,14 +162,14 @@ final class BackboneBenchmark implements Callable<Integer> {
         List<Result> results = new ArrayList<>();
         for (String size : sizes) {
             MambaOut.Config config = MambaOut.Config.named(size);
-            try (NDManager root = NDManager.newBaseManager(dev); Model ts = traced.containsKey(size) ? loadTorchScript(traced.get(size), dev) : null) {
+            try (NDManager root = NDManager.newBaseManager(dev); Model ts = traced.containsKey(size) ? loadTorchScript(traced.get(size), dev, train) : null) {
                 Engine.getInstance().setRandomSeed(0);
-                MambaOut model = new MambaOut(config);
+                MambaOut model = new MambaOut(train ? config.withDropPathRate(0) : config);
                 model.initialize(root);
                 if (weightFiles.containsKey(size)) {
                     model.loadPretrained(weightFiles.get(size));
                 }
-                model.train(false);
+                model.train(train);
                 for (int[] hw : sizesHw) {
                     for (int batch : batches) {
                         Result r = measure(size, model, ts, root, batch, hw[0], hw[1], weightFiles.containsKey(size));
@@ -189,16 +195,22 @@ final class BackboneBenchmark implements Callable<Integer> {
                 try (NDManager m = root.newSubManager()) {
                     // Alternate which model goes first, so that neither always finds the caches warm.
                     boolean oursFirst = ts == null || (it & 1) == 0;
-                    NDList traced = oursFirst ? null : timeTorchScript(ts, images, m, script, it);
+                    NDArray x = images.duplicate(); // in m, where the pass's arrays (and the autograd graph) go
+                    x.attach(m);
+                    NDList traced = oursFirst ? null : timeTorchScript(ts, x, m, script, it);
                     long t0 = now();
-                    List<NDArray> maps = model.forward(images);
+                    List<NDArray> maps;
+                    try (Autograd.Recording r = train ? Autograd.record() : Autograd.noGrad()) {
+                        maps = model.forward(x);
+                        backwardIfTraining(maps);
+                    }
                     sync(maps.get(maps.size() - 1));
                     long t1 = now();
                     if (it >= 0) {
                         ours[it] = (t1 - t0) / 1e6;
                     }
                     if (oursFirst && ts != null) {
-                        traced = timeTorchScript(ts, images, m, script, it);
+                        traced = timeTorchScript(ts, x, m, script, it);
                     }
                     if (traced != null && it == -warmup && sameWeights) {
                         diff = maxAbsDiff(maps, traced);
@@ -215,7 +227,11 @@ final class BackboneBenchmark implements Callable<Integer> {
 
     private NDList timeTorchScript(Model ts, NDArray images, NDManager m, double[] times, int it) {
         long t0 = now();
-        NDList traced = ((PtSymbolBlock) ts.getBlock()).forward(new ParameterStore(m, false), new NDList(images), false);
+        NDList traced;
+        try (Autograd.Recording r = train ? Autograd.record() : Autograd.noGrad()) {
+            traced = ((PtSymbolBlock) ts.getBlock()).forward(new ParameterStore(m, false), new NDList(images), train);
+            backwardIfTraining(traced);
+        }
         sync(traced.get(traced.size() - 1));
         long t1 = now();
         if (it >= 0) {
@@ -250,13 +266,26 @@ final class BackboneBenchmark implements Callable<Integer> {
         return worst;
     }
 
-    private static Model loadTorchScript(Path file, Device dev) throws IOException, MalformedModelException {
+    private static Model loadTorchScript(Path file, Device dev, boolean train) throws IOException, MalformedModelException {
         if (!Files.isRegularFile(file)) {
             throw new NoSuchFileException(file.toString(), null, "no such TorchScript file");
         }
         Model model = Model.newInstance(file.getFileName().toString(), dev, "PyTorch");
-        model.load(file);
+        model.load(file, null, Map.of("trainParam", Boolean.toString(train))); // trainParam: parameters that take gradients
         return model;
+    }
+
+    /** With {@code --train}: back-propagates the sum of the maps' means (both models' gradients accumulate alike). */
+    private void backwardIfTraining(List<NDArray> maps) {
+        if (!train) {
+            return;
+        }
+        NDArray loss = null;
+        for (NDArray map : maps) {
+            NDArray term = map.mean();
+            loss = loss == null ? term : loss.add(term);
+        }
+        Autograd.backward(loss);
     }
 
     private void print(PrintWriter out, Result r) {

@@ -76,12 +76,20 @@ final class GatedConvBlock extends Module {
 
     /** timm's order of operations, safe for autograd. */
     private NDArray forwardRecorded(NDArray x) {
-        NDArray y = fc1.forward(norm.forward(x)); // [N, H, W, 2 * hidden]
-        NDArray g = slice(y, 3, 0, hidden); // [N, H, W, hidden]
-        NDArray i = slice(y, 3, hidden, 2L * hidden - convChannels); // [N, H, W, hidden - cc]
-        NDArray c = slice(y, 3, 2L * hidden - convChannels, 2L * hidden); // [N, H, W, cc]
+        long n = x.getShape().get(0);
+        long h = x.getShape().get(1);
+        long w = x.getShape().get(2);
+        // 2-D input for the linear layers: PyTorch then fuses the bias into the matrix product (addmm), forward and back
+        NDArray y = fc1.forward(norm.forward(x).reshape(n * h * w, dim)).reshape(n, h, w, 2L * hidden);
+        // One split (timm's torch.split): its backward is one concatenation, where three slices would each fill a
+        // zero tensor of y's size and the three would then be summed.
+        NDList gic = JniUtils.split(pt(y), new long[] {hidden, hidden - convChannels, convChannels}, 3);
+        NDArray g = gic.get(0); // [N, H, W, hidden]
+        NDArray i = gic.get(1); // [N, H, W, hidden - cc]
+        NDArray c = gic.get(2); // [N, H, W, cc]
         c = conv.forward(c.transpose(0, 3, 1, 2)).transpose(0, 2, 3, 1); // NCHW view for the conv, back to [N, H, W, cc]
-        NDArray out = fc2.forward(Functional.gelu(g).mul(NDArrays.concat(new NDList(i, c), 3)));
+        NDArray gated = Functional.gelu(g).mul(NDArrays.concat(new NDList(i, c), 3)); // [N, H, W, hidden], contiguous
+        NDArray out = fc2.forward(gated.reshape(n * h * w, hidden)).reshape(n, h, w, dim);
         return Functional.dropPath(out, dropPath, isTraining()).add(x);
     }
 

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
 import dev.densepred.backbone.FeatureInfo;
@@ -21,6 +22,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -156,6 +158,72 @@ class MambaOutTest {
                     dense.forward(images);
                 }
             }
+        }
+    }
+
+    /**
+     * The training path's gradients against central finite differences of the loss along a random direction, per
+     * parameter tensor of the stem, the first block of each stage, a downsampling layer and an output norm. The
+     * network runs in float64 here, so the difference quotient is accurate to about 1e-7 of the derivative.
+     */
+    @Test
+    void trainingGradientsMatchFiniteDifferences() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            Engine.getInstance().setRandomSeed(3);
+            MambaOut model = new MambaOut(MambaOut.Config.mini());
+            model.initialize(m);
+            model.train(true);
+            Map<String, Parameter> params = model.parameters();
+            for (Parameter p : params.values()) {
+                p.replace(p.array().toType(DataType.FLOAT64, true));
+            }
+            NDArray images = m.randomNormal(new Shape(1, 3, 64, 96)).toType(DataType.FLOAT64, false);
+            List<NDArray> weights = new ArrayList<>();
+            lossAndMaybeBackward(model, images, weights, m, true);
+            List<String> checked = List.of("stem.conv1.weight", "stem.norm2.bias", "stages.0.blocks.0.fc1.weight",
+                    "stages.0.blocks.0.conv.weight", "stages.1.blocks.0.fc1.bias", "stages.2.blocks.0.fc2.weight",
+                    "stages.3.blocks.0.norm.weight", "stages.1.downsample.conv.weight", "outnorm2.bias");
+            for (String name : checked) {
+                NDArray p = params.get(name).array();
+                NDArray v = m.randomNormal(p.getShape()).toType(DataType.FLOAT64, false);
+                double analytic = p.getGradient().mul(v).sum().getDouble();
+                double eps = 1e-5;
+                NDArray step = v.mul(eps);
+                try (Autograd.Recording off = Autograd.noGrad()) {
+                    p.addi(step);
+                }
+                double plus = lossAndMaybeBackward(model, images, weights, m, false);
+                try (Autograd.Recording off = Autograd.noGrad()) {
+                    p.subi(step).subi(step);
+                }
+                double minus = lossAndMaybeBackward(model, images, weights, m, false);
+                try (Autograd.Recording off = Autograd.noGrad()) {
+                    p.addi(step);
+                }
+                double numeric = (plus - minus) / (2 * eps);
+                assertEquals(numeric, analytic, 1e-5 * Math.abs(numeric) + 1e-9, name + ": finite difference " + numeric + ", gradient " + analytic);
+            }
+        }
+    }
+
+    /** Sum over the maps of mean(map * w) with fixed random w (made at the first call), on the recorded path. */
+    private static double lossAndMaybeBackward(MambaOut model, NDArray images, List<NDArray> weights, NDManager m, boolean backward) {
+        try (NDManager scope = m.newSubManager(); Autograd.Recording r = Autograd.record()) {
+            NDArray x = images.duplicate();
+            x.attach(scope);
+            List<NDArray> maps = model.forward(x);
+            NDArray loss = null;
+            for (int i = 0; i < maps.size(); i++) {
+                if (weights.size() <= i) {
+                    weights.add(m.randomNormal(maps.get(i).getShape()).toType(DataType.FLOAT64, false));
+                }
+                NDArray term = maps.get(i).mul(weights.get(i)).mean();
+                loss = loss == null ? term : loss.add(term);
+            }
+            if (backward) {
+                Autograd.backward(loss);
+            }
+            return loss.getDouble();
         }
     }
 

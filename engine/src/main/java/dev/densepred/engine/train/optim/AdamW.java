@@ -115,10 +115,7 @@ public final class AdamW implements Optimizer {
 
     @Override
     public void step(List<NDArray> grads, double[] groupLr, double gradMultiplier) {
-        if (grads.size() != slots.size() || groupLr.length != groups.size()) {
-            throw new IllegalArgumentException("expected " + slots.size() + " gradients and " + groups.size()
-                    + " learning rates, got " + grads.size() + " and " + groupLr.length);
-        }
+        Optimizer.checkStep(slots, groups, grads, groupLr);
         double b1 = config.betas()[0];
         double b2 = config.betas()[1];
         for (int i = 0; i < slots.size(); i++) {

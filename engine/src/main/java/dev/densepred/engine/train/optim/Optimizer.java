@@ -48,6 +48,14 @@ public interface Optimizer {
      */
     Map<String, NDArray> restore(Map<String, Long> steps);
 
+    /** Refuses a {@link #step} whose gradients or learning rates do not line up with the slots and groups. */
+    static void checkStep(List<Slot> slots, List<ParamGroup> groups, List<NDArray> grads, double[] groupLr) {
+        if (grads.size() != slots.size() || groupLr.length != groups.size()) {
+            throw new IllegalArgumentException("expected " + slots.size() + " gradients and " + groups.size()
+                    + " learning rates, got " + grads.size() + " and " + groupLr.length);
+        }
+    }
+
     /** One optimized parameter: its float32 master tensor and how many updates it has received. */
     final class Slot {
         private final String name;

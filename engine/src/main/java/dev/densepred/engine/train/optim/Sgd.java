@@ -115,10 +115,7 @@ public final class Sgd implements Optimizer {
     @Override
     @SuppressWarnings("try") // the recording guard is only closed
     public void step(List<NDArray> grads, double[] groupLr, double gradMultiplier) {
-        if (grads.size() != slots.size() || groupLr.length != groups.size()) {
-            throw new IllegalArgumentException("expected " + slots.size() + " gradients and " + groups.size()
-                    + " learning rates, got " + grads.size() + " and " + groupLr.length);
-        }
+        Optimizer.checkStep(slots, groups, grads, groupLr);
         double m = config.momentum();
         try (Autograd.Recording off = Autograd.noGrad(); NDManager scratch = stateManager.newSubManager()) {
             NDArray multiplier = gradMultiplier == 1 ? null : scratch.create((float) gradMultiplier);
