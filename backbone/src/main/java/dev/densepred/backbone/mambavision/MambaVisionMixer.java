@@ -1,7 +1,9 @@
 package dev.densepred.backbone.mambavision;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.NDList;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
 
 import dev.densepred.backbone.ssm.DepthwiseConv1d;
 import dev.densepred.backbone.ssm.SelectiveScan;
@@ -57,12 +59,15 @@ final class MambaVisionMixer extends Module {
     NDArray forward(NDArray hidden) {
         int half = dInner / 2;
         NDArray xz = inProj.forward(hidden).transpose(0, 2, 1); // [B, d_inner, L]
-        NDArray x = SelectiveScan.silu(conv1dX.same(xz.get(new NDIndex(":, :{}", half))));
-        NDArray z = SelectiveScan.silu(conv1dZ.same(xz.get(new NDIndex(":, {}:", half))));
+        // torch.split as the reference: one concatenation in the backward, not a zero-filled tensor per slice
+        NDList halves = JniUtils.split((PtNDArray) xz, new long[] {half, half}, 1);
+        NDArray x = SelectiveScan.silu(conv1dX.same(halves.get(0)));
+        NDArray z = SelectiveScan.silu(conv1dZ.same(halves.get(1)));
         NDArray xDbl = xProj.forward(x.transpose(0, 2, 1)); // [B, L, R + 2N]
-        NDArray dt = dtProj.forward(xDbl.get(new NDIndex(":, :, :{}", dtRank))).transpose(0, 2, 1); // [B, d/2, L]
-        NDArray bm = xDbl.get(new NDIndex(":, :, {}:{}", dtRank, dtRank + D_STATE)).transpose(0, 2, 1); // [B, N, L]
-        NDArray cm = xDbl.get(new NDIndex(":, :, {}:", dtRank + D_STATE)).transpose(0, 2, 1);
+        NDList parts = JniUtils.split((PtNDArray) xDbl, new long[] {dtRank, D_STATE, D_STATE}, 2);
+        NDArray dt = dtProj.forward(parts.get(0)).transpose(0, 2, 1); // [B, d/2, L]
+        NDArray bm = parts.get(1).transpose(0, 2, 1); // [B, N, L]
+        NDArray cm = parts.get(2).transpose(0, 2, 1);
         NDArray a = aLog.array().exp().neg();
         NDArray y = SelectiveScan.scan(x, dt, a, bm, cm, d.array(), dtProj.bias().array(), null);
         NDArray cat = y.concat(z, 1).transpose(0, 2, 1); // [B, L, d_inner]

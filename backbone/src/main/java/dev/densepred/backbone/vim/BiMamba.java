@@ -1,7 +1,9 @@
 package dev.densepred.backbone.vim;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.NDList;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
 
 import dev.densepred.backbone.ssm.DepthwiseConv1d;
 import dev.densepred.backbone.ssm.SelectiveScan;
@@ -70,13 +72,16 @@ final class BiMamba extends Module {
 
     /** {@code mamba_inner_fn_no_out_proj}: {@code [B, 2 d_inner, L]} to {@code [B, d_inner, L]}. */
     private NDArray scan(Direction dir, NDArray xz) {
-        NDArray x = SelectiveScan.silu(dir.conv().causal(xz.get(new NDIndex(":, :{}", dInner))));
-        NDArray z = xz.get(new NDIndex(":, {}:", dInner));
+        // torch.split/chunk as the reference: one concatenation in the backward, not a zero-filled tensor per slice
+        NDList halves = JniUtils.split((PtNDArray) xz, new long[] {dInner, dInner}, 1);
+        NDArray x = SelectiveScan.silu(dir.conv().causal(halves.get(0)));
+        NDArray z = halves.get(1);
         NDArray xDbl = dir.xProj().forward(x.transpose(0, 2, 1)); // [B, L, R + 2N]
-        NDArray delta = Functional.linear(xDbl.get(new NDIndex(":, :, :{}", dtRank)), dir.dtProj().weight().array(), null)
+        NDList parts = JniUtils.split((PtNDArray) xDbl, new long[] {dtRank, dState, dState}, 2);
+        NDArray delta = Functional.linear(parts.get(0), dir.dtProj().weight().array(), null)
                 .transpose(0, 2, 1); // [B, d_inner, L], bias left to the scan
-        NDArray b = xDbl.get(new NDIndex(":, :, {}:{}", dtRank, dtRank + dState)).transpose(0, 2, 1);
-        NDArray c = xDbl.get(new NDIndex(":, :, {}:", dtRank + dState)).transpose(0, 2, 1);
+        NDArray b = parts.get(1).transpose(0, 2, 1);
+        NDArray c = parts.get(2).transpose(0, 2, 1);
         NDArray a = dir.aLog().array().exp().neg();
         return SelectiveScan.scan(x, delta, a, b, c, dir.d().array(), dir.dtProj().bias().array(), z);
     }
