@@ -21,6 +21,7 @@ import dev.densepred.engine.io.SafeTensorsWriter;
 import dev.densepred.engine.nn.BatchNorm2d;
 import dev.densepred.engine.nn.Module;
 import dev.densepred.engine.nn.Parameter;
+import dev.densepred.engine.testing.Fixtures;
 
 import com.google.gson.JsonParser;
 
@@ -217,6 +218,18 @@ class ResNetTest {
             normEval.forward(images);
             Map<String, float[]> trained = buffers(normEval);
             fresh.forEach((k, v) -> assertArrayEquals(v, trained.get(k), k + ": norm_eval keeps every statistic"));
+        }
+    }
+
+    @Test
+    void legacyTorchFilesAreRefusedWithTheConversionCommand() {
+        Path legacy = Fixtures.dir("resnet_v1c").resolve("legacy_format.pth");
+        try (NDManager m = NDManager.newBaseManager()) {
+            ResNet model = narrowV1c("");
+            model.initialize(m);
+            IOException e = assertThrows(IOException.class, () -> model.loadPretrained(legacy));
+            assertTrue(e.getMessage().startsWith(legacy + ": a PyTorch checkpoint in the legacy format"), e.getMessage());
+            assertTrue(e.getMessage().contains("torch.save(torch.load('" + legacy + "', map_location='cpu')"), e.getMessage());
         }
     }
 
