@@ -151,9 +151,12 @@ class ResNetTest {
             ResNet narrow = narrowV1c("");
             narrow.initialize(m);
             narrow.train(false);
-            List<NDArray> maps = narrow.forward(m.randomNormal(new Shape(1, 3, 65, 97)));
-            assertEquals(List.of(new Shape(1, 32, 17, 25), new Shape(1, 64, 9, 13), new Shape(1, 128, 5, 7), new Shape(1, 256, 3, 4)),
-                    maps.stream().map(NDArray::getShape).toList());
+            try (NDManager iteration = m.newSubManager()) {
+                m.cap(); // the forward pass must add nothing to the model's manager
+                List<NDArray> maps = narrow.forward(iteration.randomNormal(new Shape(1, 3, 65, 97)));
+                assertEquals(List.of(new Shape(1, 32, 17, 25), new Shape(1, 64, 9, 13), new Shape(1, 128, 5, 7), new Shape(1, 256, 3, 4)),
+                        maps.stream().map(NDArray::getShape).toList());
+            }
         }
     }
 
