@@ -15,8 +15,8 @@ import dev.densepred.engine.config.Registry;
  * "backbone": {"type": "MambaOut", "depths": [3, 3, 9, 3], "dims": [96, 192, 384, 576], "drop_path_rate": 0.3}
  * }</pre>
  *
- * binds its other keys to the type's settings record ({@link MambaOut.Config}, {@link ResNet.Config}, {@link ConvNeXt.Config},
- * {@link MambaVision.Config}, {@link Vim.Config}), keys left
+ * binds its other keys to the type's settings record ({@link MambaOut.Config}, {@link ResNet.Config},
+ * {@link ResNet.V1cConfig}, {@link ConvNeXt.Config}, {@link MambaVision.Config}, {@link Vim.Config}), keys left
  * out taking the record's {@code defaults()}.
  */
 public final class BackboneRegistry {
@@ -24,13 +24,17 @@ public final class BackboneRegistry {
     private static final Registry<Backbone> REGISTRY = new Registry<Backbone>("backbone")
             .register("MambaOut", MambaOut.Config.class, MambaOut::new)
             .register("ResNet", ResNet.Config.class, ResNet::new)
+            .register("ResNetV1c", ResNet.V1cConfig.class, c -> new ResNet(c.resnet()))
             .register("ConvNeXt", ConvNeXt.Config.class, ConvNeXt::new)
             .register("MambaVision", MambaVision.Config.class, MambaVision::new)
             .register("Vim", Vim.Config.class, Vim::new);
 
     private BackboneRegistry() {}
 
-    /** The registry (types {@code MambaOut}, {@code ResNet}, {@code ConvNeXt}, {@code MambaVision}, {@code Vim}). */
+    /**
+     * The registry (types {@code MambaOut}, {@code ResNet}, {@code ResNetV1c}, {@code ConvNeXt}, {@code MambaVision},
+     * {@code Vim}).
+     */
     public static Registry<Backbone> registry() {
         return REGISTRY;
     }

@@ -12,6 +12,7 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -22,6 +23,13 @@ import java.util.Map;
  * bytes. Names and shapes come from the header; tensors are read one at a time.
  */
 public final class Checkpoint implements AutoCloseable {
+
+    /**
+     * How torch's legacy (pre-1.6) serialisation begins: pickle protocol 2 and the LONG1 magic number
+     * 0x1950a86a20f9469cfc6c. As a safetensors header length these bytes would mean 5e18 bytes, so nothing is mistaken.
+     */
+    private static final byte[] LEGACY_TORCH_MAGIC = {
+        (byte) 0x80, 0x02, (byte) 0x8a, 0x0a, 0x6c, (byte) 0xfc, (byte) 0x9c, 0x46, (byte) 0xf9, 0x20, 0x6a, (byte) 0xa8, 0x50, 0x19};
 
     private final Path file;
     private final SafeTensorsReader safetensors;
@@ -35,13 +43,25 @@ public final class Checkpoint implements AutoCloseable {
         this.shapes = shapes;
     }
 
-    /** Opens {@code file}; a zip archive is read as a PyTorch checkpoint, anything else as safetensors. */
+    /**
+     * Opens {@code file}; a zip archive is read as a PyTorch checkpoint, anything else as safetensors. A legacy
+     * (pre-1.6) {@code torch.save} file is refused with the one-line command that converts it.
+     */
     public static Checkpoint open(Path file) throws IOException {
         if (!Files.isRegularFile(file)) {
             throw new NoSuchFileException(file.toString(), null, "no such weight file");
         }
+        byte[] head;
+        try (InputStream in = Files.newInputStream(file)) {
+            head = in.readNBytes(LEGACY_TORCH_MAGIC.length);
+        }
+        if (Arrays.equals(head, LEGACY_TORCH_MAGIC)) {
+            throw new IOException(file + ": a PyTorch checkpoint in the legacy format (torch.save before torch 1.6), which"
+                    + " is not read here; re-save it once in the zip format: python -c \"import torch; torch.save(torch.load('"
+                    + file + "', map_location='cpu'), '" + file + "')\" (torch >= 1.6), or convert it to safetensors");
+        }
         Map<String, long[]> shapes = new LinkedHashMap<>();
-        if (isZip(file)) {
+        if (head.length >= 4 && head[0] == 'P' && head[1] == 'K' && head[2] == 3 && head[3] == 4) {
             TorchCheckpointReader reader = TorchCheckpointReader.open(file);
             reader.tensors().forEach((name, e) -> shapes.put(name, e.shape()));
             return new Checkpoint(file, null, reader, shapes);
@@ -53,12 +73,6 @@ public final class Checkpoint implements AutoCloseable {
         return new Checkpoint(file, reader, null, shapes);
     }
 
-    private static boolean isZip(Path file) throws IOException {
-        try (InputStream in = Files.newInputStream(file)) {
-            byte[] magic = in.readNBytes(4);
-            return magic.length == 4 && magic[0] == 'P' && magic[1] == 'K' && magic[2] == 3 && magic[3] == 4;
-        }
-    }
 
     /** The file. */
     public Path file() {

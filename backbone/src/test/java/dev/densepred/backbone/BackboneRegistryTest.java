@@ -44,14 +44,14 @@ class BackboneRegistryTest {
     @Test
     void unknownTypesAndKeysAreReportedWithTheValidOnes() {
         ConfigException type = assertThrows(ConfigException.class, () -> BackboneRegistry.build(config("{\"type\": \"MambaOuts\"}")));
-        assertTrue(type.getMessage().contains("registered: ConvNeXt, MambaOut, MambaVision, ResNet, Vim"), type.getMessage());
+        assertTrue(type.getMessage().contains("registered: ConvNeXt, MambaOut, MambaVision, ResNet, ResNetV1c, Vim"), type.getMessage());
         ConfigException key = assertThrows(ConfigException.class,
                 () -> BackboneRegistry.build(config("{\"type\": \"MambaOut\", \"drop_path\": 0.3}")));
         assertTrue(key.getMessage().contains("drop_path_rate"), key.getMessage());
         ConfigException bad = assertThrows(ConfigException.class,
                 () -> BackboneRegistry.build(config("{\"type\": \"ResNet\", \"depth\": 34}")));
         assertTrue(bad.getMessage().contains("depth must be one of"), bad.getMessage());
-        assertEquals(Set.of("ConvNeXt", "MambaOut", "MambaVision", "ResNet", "Vim"), BackboneRegistry.registry().types());
+        assertEquals(Set.of("ConvNeXt", "MambaOut", "MambaVision", "ResNet", "ResNetV1c", "Vim"), BackboneRegistry.registry().types());
     }
 
     @Test

@@ -115,7 +115,7 @@ final class BackboneBenchmark implements Callable<Integer> {
 
     @Option(names = "--compare", split = ",", paramLabel = "NAME",
             description = "Compare backbones instead (dense mode, batch 1, at --resolutions): any of "
-                    + "mambaout_tiny, resnet50, convnext_tiny, mambavision_t, vim_t, vim_s, or 'all'. Prints params, MACs, "
+                    + "mambaout_tiny, resnet50, resnet50_v1c, convnext_tiny, mambavision_t, vim_t, vim_s, or 'all'. Prints params, MACs, "
                     + "forward and forward+backward time and peak memory per backbone and input size.")
     List<String> compare = new ArrayList<>();
 
@@ -299,12 +299,13 @@ final class BackboneBenchmark implements Callable<Integer> {
     }
 
     /** The backbones {@code --compare} knows, each in its dense configuration with its published defaults. */
-    private static final List<String> COMPARABLE = List.of("mambaout_tiny", "resnet50", "convnext_tiny", "mambavision_t", "vim_t", "vim_s");
+    private static final List<String> COMPARABLE = List.of("mambaout_tiny", "resnet50", "resnet50_v1c", "convnext_tiny", "mambavision_t", "vim_t", "vim_s");
 
     private static Backbone comparable(String name) {
         return switch (name) {
             case "mambaout_tiny" -> new MambaOut(MambaOut.Config.tiny());
             case "resnet50" -> new ResNet(ResNet.Config.defaults());
+            case "resnet50_v1c" -> new ResNet(ResNet.V1cConfig.defaults().resnet());
             case "convnext_tiny" -> new ConvNeXt(ConvNeXt.Config.tiny());
             case "mambavision_t" -> new MambaVision(MambaVision.Config.tiny());
             case "vim_t" -> new Vim(Vim.Config.tiny());

@@ -7,7 +7,7 @@ import org.junit.jupiter.api.Test;
 
 import java.util.List;
 
-/** {@link ResNet#macs} against torchvision's published count. */
+/** {@link ResNet#macs} against torchvision's published count and the convolutions of timm's resnet50c. */
 class ResNetMacsTest {
 
     @Test
@@ -19,5 +19,14 @@ class ResNetMacsTest {
         // only the stages up to the last output index run
         ResNet firstTwo = new ResNet(ResNet.Config.defaults().withOutIndices(List.of(0, 1)));
         assertTrue(firstTwo.macs(224, 224) < r50.macs(224, 224) / 2);
+    }
+
+    @Test
+    void deepStemCountsEveryConvolutionOfTimmsResnet50c() {
+        ResNet v1c = new ResNet(ResNet.Config.defaults().withDeepStem(true));
+        // timm's resnet50c (the same network), a forward hook on every nn.Conv2d summing
+        // output elements x in_channels / groups x kernel area: 4,326,776,832 at 224x224, 22,605,201,408 at 512x512
+        assertEquals(4_326_776_832L, v1c.macs(224, 224));
+        assertEquals(22_605_201_408L, v1c.macs(512, 512));
     }
 }

@@ -3,6 +3,7 @@ package dev.densepred.segmentation.job;
 import dev.densepred.backbone.Backbone;
 import dev.densepred.backbone.BackboneRegistry;
 import dev.densepred.backbone.FeatureInfo;
+import dev.densepred.backbone.resnet.ResNet;
 import dev.densepred.datasets.ade.TestTimeAug;
 import dev.densepred.datasets.transform.Pipeline;
 import dev.densepred.engine.config.Config;
@@ -112,6 +113,19 @@ class UperNetConfigsTest {
                 () -> assertEquals(0, poly.at("begin").node().getAsInt()),
                 () -> assertEquals(160_000, poly.at("end").node().getAsInt()),
                 () -> assertFalse(t.fp16().enabled(), "mmseg trains it in float32"));
+    }
+
+    /**
+     * mmsegmentation's upernet_r50 backbone: ResNetV1c-50 (deep stem), out_indices 0..3, nothing frozen, every
+     * BatchNorm training on batch statistics (norm_eval False), pretrained {@code open-mmlab://resnet50_v1c}.
+     */
+    @Test
+    void resnet50BackboneIsMmsegsResNetV1c() {
+        Config cfg = ConfigLoader.load(Fixtures.dataRoot().getParent().resolve("configs/upernet/upernet_r50_512x512_160k_ade20k.json"));
+        Config backbone = cfg.at("model").bind(EncoderDecoder.Settings.class).backbone();
+        assertEquals("ResNetV1c", backbone.type());
+        ResNet r50 = (ResNet) BackboneRegistry.build(backbone);
+        assertEquals(new ResNet.Config(50, 3, 64, 64, true, List.of(0, 1, 2, 3), -1, false, "weights/resnet50_v1c-2cccc1ad.pth"), r50.config());
     }
 
     private static List<Integer> ints(Config list) {
