@@ -88,7 +88,7 @@ class UperNetConfigsTest {
                 () -> assertEquals(1.0, sched1.at("power").node().getAsDouble()),
                 () -> assertEquals(160_000, sched1.at("end").node().getAsInt()),
                 () -> assertEquals(dropPath, cfg.at("model.backbone.drop_path_rate").node().getAsDouble()),
-                () -> assertEquals("checkpoints/mambaout_" + size + ".pth", cfg.at("model.backbone.pretrained").node().getAsString()),
+                () -> assertEquals("weights/mambaout_" + size + ".pth", cfg.at("model.backbone.pretrained").node().getAsString()),
                 () -> assertEquals(0.4, cfg.at("model.auxiliary_head.loss_decode.loss_weight").node().getAsDouble()),
                 () -> assertEquals(512, cfg.at("model.decode_head.channels").node().getAsInt()));
     }
