@@ -12,24 +12,17 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
  * The tensors of a weight file, whatever its format: safetensors (timm's hub {@code model.safetensors}, our own
- * checkpoints) or a PyTorch {@code .pth} state_dict (official releases, torchvision), told apart by their first
- * bytes. Names and shapes come from the header; tensors are read one at a time.
+ * checkpoints) or a PyTorch {@code .pth} state_dict (official releases, torchvision, mmcv's model zoo) in either of
+ * torch.save's layouts, told apart by their first bytes. Names and shapes come from the header; tensors are read
+ * one at a time.
  */
 public final class Checkpoint implements AutoCloseable {
-
-    /**
-     * How torch's legacy (pre-1.6) serialisation begins: pickle protocol 2 and the LONG1 magic number
-     * 0x1950a86a20f9469cfc6c. As a safetensors header length these bytes would mean 5e18 bytes, so nothing is mistaken.
-     */
-    private static final byte[] LEGACY_TORCH_MAGIC = {
-        (byte) 0x80, 0x02, (byte) 0x8a, 0x0a, 0x6c, (byte) 0xfc, (byte) 0x9c, 0x46, (byte) 0xf9, 0x20, 0x6a, (byte) 0xa8, 0x50, 0x19};
 
     private final Path file;
     private final SafeTensorsReader safetensors;
@@ -44,8 +37,9 @@ public final class Checkpoint implements AutoCloseable {
     }
 
     /**
-     * Opens {@code file}; a zip archive is read as a PyTorch checkpoint, anything else as safetensors. A legacy
-     * (pre-1.6) {@code torch.save} file is refused with the one-line command that converts it.
+     * Opens {@code file}: what {@link TorchCheckpointReader#recognizes} as written by torch.save (the zip archive of
+     * torch >= 1.6, the legacy layout before it) is read as a PyTorch checkpoint, anything else as safetensors. The
+     * tar layout of torch's earliest releases is refused with the command that converts it.
      */
     public static Checkpoint open(Path file) throws IOException {
         if (!Files.isRegularFile(file)) {
@@ -53,15 +47,10 @@ public final class Checkpoint implements AutoCloseable {
         }
         byte[] head;
         try (InputStream in = Files.newInputStream(file)) {
-            head = in.readNBytes(LEGACY_TORCH_MAGIC.length);
-        }
-        if (Arrays.equals(head, LEGACY_TORCH_MAGIC)) {
-            throw new IOException(file + ": a PyTorch checkpoint in the legacy format (torch.save before torch 1.6), which"
-                    + " is not read here; re-save it once in the zip format: python -c \"import torch; torch.save(torch.load('"
-                    + file + "', map_location='cpu'), '" + file + "')\" (torch >= 1.6), or convert it to safetensors");
+            head = in.readNBytes(TorchCheckpointReader.HEAD_BYTES);
         }
         Map<String, long[]> shapes = new LinkedHashMap<>();
-        if (head.length >= 4 && head[0] == 'P' && head[1] == 'K' && head[2] == 3 && head[3] == 4) {
+        if (TorchCheckpointReader.recognizes(head)) {
             TorchCheckpointReader reader = TorchCheckpointReader.open(file);
             reader.tensors().forEach((name, e) -> shapes.put(name, e.shape()));
             return new Checkpoint(file, null, reader, shapes);
@@ -72,7 +61,6 @@ public final class Checkpoint implements AutoCloseable {
         }
         return new Checkpoint(file, reader, null, shapes);
     }
-
 
     /** The file. */
     public Path file() {

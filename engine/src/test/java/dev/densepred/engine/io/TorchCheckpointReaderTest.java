@@ -23,16 +23,19 @@ import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.zip.CRC32;
@@ -40,15 +43,18 @@ import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 
 /**
- * {@link TorchCheckpointReader} against files written by {@code torch.save} (golden files in
- * {@code ${fixtures.dir}/torch_pth/}, made by torch 1.13 as its README says) and against archives written here by
- * hand, byte by byte, for what a real torch never writes: refused globals, broken pickles, missing storages.
+ * {@link TorchCheckpointReader} against files written by {@code torch.save} in both its layouts (golden files in
+ * {@code ${fixtures.dir}/torch_pth/}, made by torch 1.13 as its README says: zip and legacy files of the same
+ * state_dict, checked against the same {@code expected.json}) and against files written here by hand, byte by byte,
+ * for what torch 1.13 does not write: older torch's layouts, refused globals, broken pickles, missing storages.
  */
 class TorchCheckpointReaderTest {
 
     static List<Path> goldenFiles() {
         Path dir = Fixtures.dir("torch_pth");
-        return Fixtures.list(dir, ".pth").stream().filter(p -> !p.getFileName().toString().startsWith("refused")).toList();
+        return Fixtures.list(dir, ".pth").stream()
+                .filter(p -> !p.getFileName().toString().startsWith("refused") && !p.getFileName().toString().startsWith("truncated"))
+                .toList();
     }
 
     @ParameterizedTest
@@ -59,6 +65,8 @@ class TorchCheckpointReaderTest {
         try (TorchCheckpointReader reader = TorchCheckpointReader.open(file);
                 NDManager manager = NDManager.newBaseManager()) {
             assertEquals(expected.keySet(), reader.tensors().keySet(), file + ": keys");
+            boolean legacy = file.getFileName().toString().startsWith("legacy");
+            assertEquals(legacy ? TorchCheckpointReader.Format.LEGACY : TorchCheckpointReader.Format.ZIP, reader.format(), file + ": layout");
             List<Executable> checks = new ArrayList<>();
             for (Map.Entry<String, JsonElement> e : expected.entrySet()) {
                 String name = e.getKey();
@@ -90,11 +98,17 @@ class TorchCheckpointReaderTest {
         try (TorchCheckpointReader reader = TorchCheckpointReader.open(Fixtures.dir("torch_pth").resolve("state_dict.pth"))) {
             assertFalse(reader.wrapperKey().isPresent());
         }
+        // mmcv's layout: meta (strings, numbers, a tuple, lists, a dict), state_dict, optimizer state with its own tensors
+        try (TorchCheckpointReader reader = TorchCheckpointReader.open(Fixtures.dir("torch_pth").resolve("legacy_mmcv.pth"))) {
+            assertEquals("state_dict", reader.wrapperKey().orElseThrow());
+            assertFalse(reader.tensors().containsKey("momentum_buffer"));
+        }
     }
 
-    @Test
-    void refusesAnUnknownGlobalAndNamesIt() {
-        Path file = Fixtures.dir("torch_pth").resolve("refused.pth");
+    @ParameterizedTest
+    @ValueSource(strings = {"refused.pth", "refused_legacy.pth"})
+    void refusesAnUnknownGlobalAndNamesIt(String name) {
+        Path file = Fixtures.dir("torch_pth").resolve(name);
         IOException e = assertThrows(TorchCheckpointReader.FormatException.class, () -> TorchCheckpointReader.open(file));
         assertTrue(e.getMessage().contains("argparse.Namespace"), e.getMessage());
         assertTrue(e.getMessage().contains(file.toString()), e.getMessage());
@@ -136,14 +150,14 @@ class TorchCheckpointReaderTest {
 
         Path missing = dir.resolve("missing.pth");
         writeArchive(missing, "archive", ok, Map.of(), null);
-        assertMessage(missing, "refers to storage '0', which the archive lacks");
+        assertMessage(missing, "refers to storage '0', which the file lacks");
 
         Path small = dir.resolve("small.pth");
         writeArchive(small, "archive", ok, Map.of("data/0", floats(new float[] {1, 2, 3})), null);
         assertMessage(small, "needs 24 bytes of storage '0', which has 12");
 
         Path truncated = dir.resolve("truncated.pth");
-        writeArchive(truncated, "archive", java.util.Arrays.copyOf(ok, ok.length - 7), Map.of("data/0", floats(new float[6])), null);
+        writeArchive(truncated, "archive", Arrays.copyOf(ok, ok.length - 7), Map.of("data/0", floats(new float[6])), null);
         assertMessage(truncated, "in the middle of an opcode");
 
         Path bigEndian = dir.resolve("big.pth");
@@ -155,9 +169,163 @@ class TorchCheckpointReaderTest {
         writeArchive(notTensor, "archive", dictOfString, Map.of(), null);
         assertMessage(notTensor, "neither a state_dict nor wraps one");
 
-        Path notZip = dir.resolve("legacy.pth");
-        Files.write(notZip, new byte[] {(byte) 0x80, 2, (byte) 0x8a, 10});
-        assertMessage(notZip, "not a zip archive");
+        Path cut = dir.resolve("legacy.pth");
+        Files.write(cut, new byte[] {(byte) 0x80, 2, (byte) 0x8a, 10});
+        assertMessage(cut, "pickle ends at byte 4 in the middle of an opcode");
+
+        Path text = dir.resolve("text.pth");
+        Files.writeString(text, "not a checkpoint");
+        assertMessage(text, "neither a zip archive");
+
+        Path brokenZip = dir.resolve("broken.pth");
+        Files.write(brokenZip, new byte[] {'P', 'K', 3, 4, 0, 0});
+        assertMessage(brokenZip, "begins like a zip archive");
+    }
+
+    @Test
+    void readsTheLegacyLayoutOfOlderTorchReleases(@TempDir Path dir) throws IOException {
+        // torch < 0.4: _rebuild_tensor (no requires_grad), a storage saved from the GPU (torch.cuda.FloatStorage),
+        // a transposed tensor over a storage view (elements 2 to 5 of its root storage)
+        Path file = dir.resolve("old.pth");
+        byte[] saved = legacyStateDict("_rebuild_tensor", "torch.cuda", 6, new long[] {2, 4}, new long[] {2, 2}, new long[] {1, 2}, 0);
+        Files.write(file, legacyFile(true, saved, List.of("7"), record(6, floats(new float[] {0, 1, 2, 3, 4, 5}))));
+        try (TorchCheckpointReader reader = TorchCheckpointReader.open(file); NDManager m = NDManager.newBaseManager()) {
+            assertEquals(TorchCheckpointReader.Format.LEGACY, reader.format());
+            assertEquals(2, reader.info("w").storageOffset());
+            assertArrayEquals(new float[] {2, 4, 3, 5}, reader.load("w", m).toFloatArray());
+        }
+    }
+
+    @Test
+    void reportsBrokenLegacyFilesClearly(@TempDir Path dir) throws IOException {
+        byte[] saved = legacyStateDict("_rebuild_tensor_v2", "torch", 6, null, new long[] {2, 3}, new long[] {3, 1}, 0);
+        byte[] data = record(6, floats(new float[] {1, 2, 3, 4, 5, 6}));
+        Path ok = dir.resolve("ok.pth");
+        Files.write(ok, legacyFile(true, saved, List.of("7"), data));
+        try (TorchCheckpointReader reader = TorchCheckpointReader.open(ok); NDManager m = NDManager.newBaseManager()) {
+            assertArrayEquals(new float[] {1, 2, 3, 4, 5, 6}, reader.load("w", m).toFloatArray());
+        }
+
+        assertLegacyMessage(dir, legacyFile(true, saved, List.of("7"), record(5, floats(new float[6]))),
+                "storage '7' has 5 elements in its record at byte");
+        // a record whose count would need exabytes is refused from its 8 bytes, before anything is allocated
+        byte[] huge = legacyStateDict("_rebuild_tensor_v2", "torch", 1L << 62, null, new long[] {2, 3}, new long[] {3, 1}, 0);
+        assertLegacyMessage(dir, legacyFile(true, huge, List.of("7"), record(1L << 62, new byte[0])),
+                "storage '7' needs 4611686018427387904 x 4 bytes from byte");
+        assertLegacyMessage(dir, legacyFile(true, saved, List.of("7"), Arrays.copyOf(data, 20)), "but the file ends at byte");
+        assertLegacyMessage(dir, legacyFile(true, saved, List.of(), new byte[0]), "refers to storage '7', which the file lacks");
+        assertLegacyMessage(dir, legacyFile(true, saved, List.of("7", "8"), data, record(0, new byte[0])),
+                "storage list names the string '8', which no tensor uses");
+        assertLegacyMessage(dir, legacyFile(false, saved, List.of("7"), data), "little_endian=True");
+
+        byte[] pastView = legacyStateDict("_rebuild_tensor_v2", "torch", 6, new long[] {2, 4}, new long[] {2, 3}, new long[] {3, 1}, 0);
+        assertLegacyMessage(dir, legacyFile(true, pastView, List.of("7"), data), "reaches past its view of 4 elements of storage '7'");
+        byte[] outsideRoot = legacyStateDict("_rebuild_tensor_v2", "torch", 6, new long[] {4, 4}, new long[] {2, 2}, new long[] {2, 1}, 0);
+        assertLegacyMessage(dir, legacyFile(true, outsideRoot, List.of("7"), data), "lies outside storage '7' of 6 elements");
+        // torch.save(model) pickles the module's class through a ('module', class, file, source) persistent id
+        byte[] module = new Pickle().proto(2).mark().string("module").none().none().none().tuple().persId().stop().bytes();
+        assertLegacyMessage(dir, legacyFile(true, module, List.of()), "pickles a whole nn.Module");
+
+        Path notTorch = dir.resolve("pickle.pth");
+        Files.write(notTorch, new Pickle().proto(2).integer(42).stop().bytes());
+        assertMessage(notTorch, "not with torch's magic number");
+
+        Path tar = dir.resolve("ancient.pth");
+        Files.write(tar, tarHead());
+        assertMessage(tar, "a tar archive");
+        assertMessage(tar, "torch.save(torch.load('" + tar + "', map_location='cpu'), 'converted.pth')");
+    }
+
+    @Test
+    void truncatedLegacyFilesAreClearErrorsWhereverTheyAreCut(@TempDir Path dir) throws IOException {
+        assertMessage(Fixtures.dir("torch_pth").resolve("truncated_legacy.pth"), "but the file ends at byte");
+        // every proper prefix of a legacy file (pickles, record counts or data cut) is refused with a FormatException
+        byte[] whole = Files.readAllBytes(Fixtures.dir("torch_pth").resolve("legacy_mmcv.pth"));
+        Path cut = dir.resolve("cut.pth");
+        for (int n = 0; n < whole.length; n++) {
+            Files.write(cut, Arrays.copyOf(whole, n));
+            int length = n;
+            assertThrows(TorchCheckpointReader.FormatException.class, () -> TorchCheckpointReader.open(cut).close(), "cut at " + length);
+        }
+    }
+
+    @Test
+    void recognizesEveryTorchLayoutButNotSafetensors() throws IOException {
+        for (String name : List.of("state_dict.pth", "legacy_state_dict.pth", "legacy_protocol4.pth")) {
+            byte[] head = Arrays.copyOf(Files.readAllBytes(Fixtures.dir("torch_pth").resolve(name)), TorchCheckpointReader.HEAD_BYTES);
+            assertTrue(TorchCheckpointReader.recognizes(head), name);
+        }
+        assertTrue(TorchCheckpointReader.recognizes(tarHead()));
+        // a safetensors file with a 640-byte header begins 0x80 0x02, as a protocol-2 pickle does
+        byte[] safetensors = new byte[TorchCheckpointReader.HEAD_BYTES];
+        safetensors[0] = (byte) 0x80;
+        safetensors[1] = 2;
+        safetensors[8] = '{';
+        assertFalse(TorchCheckpointReader.recognizes(safetensors));
+    }
+
+    private static void assertLegacyMessage(Path dir, byte[] content, String part) throws IOException {
+        Path file = Files.createTempFile(dir, "legacy", ".pth");
+        Files.write(file, content);
+        assertMessage(file, part);
+    }
+
+    /** The first 512 bytes of a POSIX tar archive: a header block with its "ustar" magic. */
+    private static byte[] tarHead() {
+        byte[] head = new byte[512];
+        byte[] name = "storages".getBytes(StandardCharsets.US_ASCII);
+        System.arraycopy(name, 0, head, 0, name.length);
+        byte[] magic = ("ustar\0" + "00").getBytes(StandardCharsets.US_ASCII);
+        System.arraycopy(magic, 0, head, 257, magic.length);
+        return head;
+    }
+
+    /**
+     * torch's legacy layout: pickles of the magic number, the protocol version 1001 and sys_info, the saved object and
+     * the storage keys, then the storage records.
+     */
+    private static byte[] legacyFile(boolean littleEndian, byte[] saved, List<String> keys, byte[]... records) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.writeBytes(new Pickle().proto(2).bigInteger(new BigInteger("1950a86a20f9469cfc6c", 16)).stop().bytes());
+        out.writeBytes(new Pickle().proto(2).integer(1001).stop().bytes());
+        out.writeBytes(new Pickle().proto(2).emptyDict().string("protocol_version").integer(1001).setItem()
+                .string("little_endian").bool(littleEndian).setItem().stop().bytes());
+        out.writeBytes(saved);
+        Pickle list = new Pickle().proto(2).emptyList().mark();
+        keys.forEach(list::string);
+        out.writeBytes(list.appends().stop().bytes());
+        for (byte[] r : records) {
+            out.writeBytes(r);
+        }
+        return out.toByteArray();
+    }
+
+    /** A legacy storage record: the element count, 8 bytes little-endian, then the data. */
+    private static byte[] record(long count, byte[] data) {
+        return ByteBuffer.allocate(8 + data.length).order(ByteOrder.LITTLE_ENDIAN).putLong(count).put(data).array();
+    }
+
+    /**
+     * {@code {"w": rebuild(storage, offset, shape, stride[, False, OrderedDict()])}} over FloatStorage '7' of
+     * {@code numel} elements, as legacy torch writes it; {@code view} is null or {offset, size} of a storage view.
+     */
+    private static byte[] legacyStateDict(String rebuild, String storageModule, long numel, long[] view, long[] shape, long[] stride, long offset) {
+        Pickle p = new Pickle().proto(2).global("collections", "OrderedDict").emptyTuple().reduce();
+        p.mark().string("w");
+        p.global("torch._utils", rebuild).mark();
+        p.mark().string("storage").global(storageModule, "FloatStorage").string("7").string("cuda:0").bigInteger(BigInteger.valueOf(numel));
+        if (view == null) {
+            p.none();
+        } else {
+            p.mark().string("94000").integer(view[0]).integer(view[1]).tuple();
+        }
+        p.tuple().persId();
+        p.integer(offset).ints(shape).ints(stride);
+        if (rebuild.equals("_rebuild_tensor_v2")) {
+            p.bool(false).global("collections", "OrderedDict").emptyTuple().reduce();
+        }
+        p.tuple().reduce().setItems();
+        return p.stop().bytes();
     }
 
     private static void assertMessage(Path file, String part) {
@@ -322,6 +490,32 @@ class TorchCheckpointReaderTest {
                 integer(v);
             }
             return tuple();
+        }
+
+        Pickle none() {
+            out.write('N');
+            return this;
+        }
+
+        Pickle emptyList() {
+            out.write(']');
+            return this;
+        }
+
+        Pickle appends() {
+            out.write('e');
+            return this;
+        }
+
+        /** LONG1: little-endian two's complement, as CPython writes integers that BININT cannot hold. */
+        Pickle bigInteger(BigInteger v) {
+            byte[] bigEndian = v.toByteArray();
+            out.write(0x8a);
+            out.write(bigEndian.length);
+            for (int i = bigEndian.length - 1; i >= 0; i--) {
+                out.write(bigEndian[i]);
+            }
+            return this;
         }
 
         Pickle stop() {
