@@ -30,6 +30,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -247,6 +249,18 @@ class ResNetTest {
             assertTrue(e.getMessage().contains("missing from the file: "), e.getMessage());
             assertFalse(e.getMessage().contains("stem.0.weight"), e.getMessage());
         }
+    }
+
+    @Test
+    void tarTorchFilesAreRefusedWithTheConversionCommand(@TempDir Path dir) throws IOException {
+        // torch.save's tar layout of torch's earliest releases: a POSIX tar header ("ustar" at byte 257)
+        byte[] header = new byte[512];
+        System.arraycopy("ustar".getBytes(StandardCharsets.US_ASCII), 0, header, 257, 5);
+        Path tar = dir.resolve("resnet50-ancient.pth");
+        Files.write(tar, header);
+        IOException e = assertThrows(IOException.class, () -> Checkpoint.open(tar));
+        assertTrue(e.getMessage().startsWith(tar + ": not a readable PyTorch checkpoint: a tar archive"), e.getMessage());
+        assertTrue(e.getMessage().contains("torch.save(torch.load('" + tar + "', map_location='cpu')"), e.getMessage());
     }
 
     private static Map<String, float[]> buffers(ResNet model) {
