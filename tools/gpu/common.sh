@@ -55,7 +55,8 @@ EOF
 # Finds the libtorch to run against and sets TORCH_VERSION, TORCH_CUDA (empty: CPU build), TORCH_LIB_DIR,
 # TORCH_CMAKE_PREFIX, TORCH_GPU (the device torch sees, or empty), TORCH_CUDART (the libcudart torch loaded, or
 # empty) and TORCH_SOURCE. Either from "$PYTHON -c 'import torch'", or, when TORCH_LIB_DIR is set by the user (a
-# libtorch that no Python torch describes), from TORCH_LIB_DIR + TORCH_VERSION (+ TORCH_CUDA, TORCH_CMAKE_PREFIX).
+# libtorch that no Python torch describes), from TORCH_LIB_DIR + TORCH_VERSION (+ TORCH_CUDA). A TORCH_CMAKE_PREFIX
+# set by the user wins over torch's own (Debian's python3-torch, e.g., keeps its CMake files elsewhere).
 probe_torch() {
     local python="$1"
     TORCH_GPU=""
@@ -93,7 +94,7 @@ if torch.version.cuda and torch.cuda.is_available():
                 break
 EOF
 )"
-    local key value error=""
+    local key value error="" cmake_override="${TORCH_CMAKE_PREFIX:-}"
     TORCH_VERSION="" TORCH_CUDA="" TORCH_LIB_DIR="" TORCH_CMAKE_PREFIX="" TORCH_SOURCE=""
     while IFS='=' read -r key value; do
         case "$key" in
@@ -107,6 +108,7 @@ EOF
             cudart) TORCH_CUDART="$value" ;;
         esac
     done <<<"$probe"
+    TORCH_CMAKE_PREFIX="${cmake_override:-$TORCH_CMAKE_PREFIX}"
     [[ -z "$error" ]] || die "'$python' cannot import torch: $error (set PYTHON, or TORCH_LIB_DIR + TORCH_VERSION)"
     [[ -f "$TORCH_LIB_DIR/libtorch.so" ]] || die "torch from $TORCH_SOURCE has no $TORCH_LIB_DIR/libtorch.so"
 }
