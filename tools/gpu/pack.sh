@@ -14,7 +14,8 @@ usage() {
     cat <<EOF
 usage: tools/gpu/pack.sh [--out DIR] [--djl-src DJL_CHECKOUT]
 
-  --out DIR        where to write (default: $REPO_ROOT/gpu-carry; its contents are replaced)
+  --out DIR        where to write (default: $REPO_ROOT/gpu-carry; replaced). A device call sends the checkout
+                   its session started in: a helper in another worktree writes into that one's gpu-carry/
   --djl-src DIR    a DJL source checkout at the tag of the DJL in tools/target/lib (e.g. v0.35.1); its PyTorch
                    JNI sources go into djl-native.tar.gz for tools/gpu/build-jni.sh
 Environment: JAVA_HOME (default: the JDK of the jlink on PATH).
@@ -133,16 +134,20 @@ COMMIT="$(git -C "$REPO_ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown
     [[ -z "$DJL_SRC" ]] || echo "djl-native  DJL $DJL_SRC_VERSION JNI sources from $DJL_SRC"
 } >"$OUT_DIR/MANIFEST.txt"
 
-# What one device call sends: the working tree (tracked and untracked files git does not ignore) and the carry.
+# What one device call sends: the working tree (tracked and untracked files git does not ignore) of the checkout
+# that holds OUT_DIR, and the carry.
+TREE_ROOT="$(git -C "$(dirname "$OUT_DIR")" rev-parse --show-toplevel 2>/dev/null || echo "$REPO_ROOT")"
+git -C "$TREE_ROOT" check-ignore -q "$OUT_DIR" ||
+    say "warning: $OUT_DIR is not ignored by git in $TREE_ROOT: it would travel with every call, carried or not"
 CARRY_BYTES="$(du -sb "$OUT_DIR" | cut -f1)"
-TREE_BYTES="$(cd "$REPO_ROOT" && git ls-files -co --exclude-standard -z | du -cb --files0-from=- | tail -n 1 | cut -f1)"
+TREE_BYTES="$(cd "$TREE_ROOT" && git ls-files -co --exclude-standard -z | du -cb --files0-from=- 2>/dev/null | tail -n 1 | cut -f1)"
 mib() { awk -v b="$1" 'BEGIN { if (b < 1048576) printf "%.0f KiB", b / 1024; else printf "%.1f MiB", b / 1048576 }'; }
 cat "$OUT_DIR/MANIFEST.txt"
 say "sizes:"
 (cd "$OUT_DIR" && du -bs jre.tar.xz jdk-include.tar.gz app ${DJL_SRC:+djl-native.tar.gz}) |
     while read -r bytes name; do printf '  %-20s %s\n' "$name" "$(mib "$bytes")"; done
 say "  gpu-carry total      $(mib "$CARRY_BYTES")"
-say "  working tree         $(mib "$TREE_BYTES")"
+say "  working tree         $(mib "$TREE_BYTES") ($TREE_ROOT)"
 TOTAL=$((CARRY_BYTES + TREE_BYTES))
 say "  sent with a run      $(mib "$TOTAL") of the 64 MiB limit"
 ((TOTAL < 64 * 1048576)) || die "the working tree plus $OUT_DIR exceed 64 MiB"
