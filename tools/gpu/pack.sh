@@ -49,10 +49,39 @@ for tool in jlink jdeps jar javac; do
 done
 [[ -f "$JAVA_HOME/include/jni.h" ]] || die "$JAVA_HOME/include/jni.h is missing"
 
+if [[ -d "$OUT_DIR" && -n "$(ls -A "$OUT_DIR")" && ! -f "$OUT_DIR/MANIFEST.txt" ]]; then
+    die "--out $OUT_DIR is a non-empty folder that pack.sh did not write: refusing to replace it"
+fi
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
 
-# The app's jars: everything but the CPU libtorch (200+ MB unpacked; the GPU machine has its own libtorch).
+if [[ -n "$DJL_SRC" ]]; then
+    NATIVE="engines/pytorch/pytorch-native"
+    for f in "$NATIVE/CMakeLists.txt" "$NATIVE/src/main/native" api/src/main/native/djl/utils.h \
+        engines/pytorch/pytorch-engine/src/main/java/ai/djl/pytorch/jni/PyTorchLibrary.java gradle/libs.versions.toml; do
+        [[ -e "$DJL_SRC/$f" ]] || die "--djl-src $DJL_SRC has no $f: give the root of a DJL checkout"
+    done
+    DJL_SRC_VERSION="$(sed -nE 's/^djl = "([^"]+)"/\1/p' "$DJL_SRC/gradle/libs.versions.toml")"
+    ENGINE_JAR="$(find "$TARGET/lib" -maxdepth 1 -name 'pytorch-engine-*.jar' | head -n 1)"
+    DJL_JAR_VERSION="$(basename "$ENGINE_JAR" .jar)"
+    DJL_JAR_VERSION="${DJL_JAR_VERSION#pytorch-engine-}"
+    [[ "$DJL_SRC_VERSION" == "$DJL_JAR_VERSION" ]] ||
+        die "--djl-src is DJL $DJL_SRC_VERSION but the app uses DJL $DJL_JAR_VERSION: check out tag v$DJL_JAR_VERSION"
+    STAGE="$WORK/djl-native"
+    mkdir -p "$STAGE/$NATIVE/src/main" "$STAGE/api/src/main/native/djl" "$STAGE/$NATIVE/build/include"
+    cp "$DJL_SRC/$NATIVE/CMakeLists.txt" "$STAGE/$NATIVE/"
+    cp -r "$DJL_SRC/$NATIVE/src/main/native" "$STAGE/$NATIVE/src/main/"
+    cp "$DJL_SRC/api/src/main/native/djl/utils.h" "$STAGE/api/src/main/native/djl/"
+    # The JNI header, as DJL's build.sh makes it (javac -h); the GPU machine has no javac.
+    "$JAVA_HOME/bin/javac" -nowarn -Xlint:none -cp "$(printf '%s:' "$TARGET"/lib/*.jar)" \
+        -sourcepath "$DJL_SRC/engines/pytorch/pytorch-engine/src/main/java" \
+        -h "$STAGE/$NATIVE/build/include" -d "$WORK/javac" \
+        "$DJL_SRC/engines/pytorch/pytorch-engine/src/main/java/ai/djl/pytorch/jni/PyTorchLibrary.java"
+    [[ -f "$STAGE/$NATIVE/build/include/ai_djl_pytorch_jni_PyTorchLibrary.h" ]] || die "javac -h wrote no JNI header"
+    echo "$DJL_SRC_VERSION" >"$STAGE/DJL_VERSION"
+fi
+
+# The app's jars: everything but the CPU libtorch (a 106 MiB jar; the GPU machine has its own libtorch).
 APP_JARS=("$TARGET/densepred.jar")
 for jar in "$TARGET"/lib/*.jar; do
     case "$(basename "$jar")" in
@@ -89,6 +118,7 @@ JAVA_VERSION="$("$WORK/jre/bin/java" -version 2>&1 | head -n 1)"
 
 rm -rf "$OUT_DIR"
 mkdir -p "$OUT_DIR/app/lib"
+[[ -z "$DJL_SRC" ]] || tar -czf "$OUT_DIR/djl-native.tar.gz" -C "$WORK" djl-native
 # Left uncompressed by jlink and packed with xz: 17 MiB, where jlink's --compress=2 and gzip give 30 MiB.
 tar -cf - -C "$WORK" jre | xz -T0 >"$OUT_DIR/jre.tar.xz"
 tar -czf "$OUT_DIR/jdk-include.tar.gz" -C "$JAVA_HOME" include
@@ -96,33 +126,6 @@ cp "$TARGET/densepred.jar" "$OUT_DIR/app/"
 for jar in "${APP_JARS[@]:1}"; do
     cp "$jar" "$OUT_DIR/app/lib/"
 done
-
-if [[ -n "$DJL_SRC" ]]; then
-    NATIVE="engines/pytorch/pytorch-native"
-    for f in "$NATIVE/CMakeLists.txt" "$NATIVE/src/main/native" api/src/main/native/djl/utils.h \
-        engines/pytorch/pytorch-engine/src/main/java/ai/djl/pytorch/jni/PyTorchLibrary.java gradle/libs.versions.toml; do
-        [[ -e "$DJL_SRC/$f" ]] || die "--djl-src $DJL_SRC has no $f: give the root of a DJL checkout"
-    done
-    DJL_SRC_VERSION="$(sed -nE 's/^djl = "([^"]+)"/\1/p' "$DJL_SRC/gradle/libs.versions.toml")"
-    ENGINE_JAR="$(find "$TARGET/lib" -maxdepth 1 -name 'pytorch-engine-*.jar' | head -n 1)"
-    DJL_JAR_VERSION="$(basename "$ENGINE_JAR" .jar)"
-    DJL_JAR_VERSION="${DJL_JAR_VERSION#pytorch-engine-}"
-    [[ "$DJL_SRC_VERSION" == "$DJL_JAR_VERSION" ]] ||
-        die "--djl-src is DJL $DJL_SRC_VERSION but the app uses DJL $DJL_JAR_VERSION: check out tag v$DJL_JAR_VERSION"
-    STAGE="$WORK/djl-native"
-    mkdir -p "$STAGE/$NATIVE/src/main" "$STAGE/api/src/main/native/djl" "$STAGE/$NATIVE/build/include"
-    cp "$DJL_SRC/$NATIVE/CMakeLists.txt" "$STAGE/$NATIVE/"
-    cp -r "$DJL_SRC/$NATIVE/src/main/native" "$STAGE/$NATIVE/src/main/"
-    cp "$DJL_SRC/api/src/main/native/djl/utils.h" "$STAGE/api/src/main/native/djl/"
-    # The JNI header, as DJL's build.sh makes it (javac -h); the GPU machine has no javac.
-    "$JAVA_HOME/bin/javac" -nowarn -Xlint:none -cp "$(printf '%s:' "$TARGET"/lib/*.jar)" \
-        -sourcepath "$DJL_SRC/engines/pytorch/pytorch-engine/src/main/java" \
-        -h "$STAGE/$NATIVE/build/include" -d "$WORK/javac" \
-        "$DJL_SRC/engines/pytorch/pytorch-engine/src/main/java/ai/djl/pytorch/jni/PyTorchLibrary.java"
-    [[ -f "$STAGE/$NATIVE/build/include/ai_djl_pytorch_jni_PyTorchLibrary.h" ]] || die "javac -h wrote no JNI header"
-    echo "$DJL_SRC_VERSION" >"$STAGE/DJL_VERSION"
-    tar -czf "$OUT_DIR/djl-native.tar.gz" -C "$WORK" djl-native
-fi
 
 COMMIT="$(git -C "$REPO_ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
 {
