@@ -31,10 +31,7 @@ case "${1:-}" in
     *) usage >&2; die "unknown argument '$1'" ;;
 esac
 
-if [[ -n "${OUT:-}" ]]; then
-    mkdir -p "$OUT"
-    exec > >(tee -a "$OUT/build-jni.log") 2>&1
-fi
+log_to_out build-jni.log
 
 CARRY="${CARRY:-gpu-carry}"
 PYTHON="${PYTHON:-python3}"

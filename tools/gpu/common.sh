@@ -26,6 +26,16 @@ base_version() {
     sed -E 's/^([0-9]+\.[0-9]+\.[0-9]+).*/\1/' <<<"$1"
 }
 
+# With OUT set, copies everything the script prints into OUT/NAME as well, and waits for the copy at exit so the
+# file is complete when the caller collects it.
+log_to_out() {
+    [[ -n "${OUT:-}" ]] || return 0
+    mkdir -p "$OUT"
+    exec > >(tee -a "$OUT/$1") 2>&1
+    LOG_PID=$!
+    trap 'exec >&- 2>&-; wait "$LOG_PID"' EXIT
+}
+
 # DJL's flavour for a CUDA version: 12.8 -> cu128, empty (no CUDA) -> cpu.
 flavor_for_cuda() {
     if [[ -z "$1" ]]; then echo cpu; else echo "cu${1//./}"; fi

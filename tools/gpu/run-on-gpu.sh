@@ -37,10 +37,7 @@ while [[ $# -gt 0 ]]; do
     esac
 done
 
-if [[ -n "${OUT:-}" ]]; then
-    mkdir -p "$OUT"
-    exec > >(tee -a "$OUT/bringup.log") 2>&1
-fi
+log_to_out bringup.log
 
 CARRY="${CARRY:-gpu-carry}"
 PYTHON="${PYTHON:-python3}"
