@@ -7,10 +7,12 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtSymbolBlock;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.ParameterStore;
+import ai.djl.util.cuda.CudaUtils;
 
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
@@ -24,6 +26,7 @@ import dev.densepred.backbone.resnet.ResNet;
 import dev.densepred.backbone.vim.Vim;
 import dev.densepred.engine.runtime.Autograd;
 import dev.densepred.engine.runtime.Devices;
+import dev.densepred.engine.train.amp.MixedPrecision;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -103,6 +106,12 @@ final class BackboneBenchmark implements Callable<Integer> {
                     + "as in the traced model.")
     boolean train;
 
+    @Option(names = "--fp16",
+            description = "Hold convolution and linear weights and the input in float16, as fp16 training does (norms stay "
+                    + "float32). The TorchScript is float32 only, so --torchscript is refused with it; the float16 peer is "
+                    + "timm under torch.autocast (tools/gpu/timm_peer.py).")
+    boolean fp16;
+
     @Option(names = "--clock", defaultValue = "wall",
             description = "wall (elapsed time) or cpu (CPU time of the calling thread, needs --threads 1; steady when other jobs share the machine). Default: ${DEFAULT-VALUE}.")
     String clock;
@@ -125,7 +134,8 @@ final class BackboneBenchmark implements Callable<Integer> {
 
     /** One measured case. */
     record Result(String size, int batch, int height, int width, long params, long macsPerImage,
-                  double oursMedianMs, double oursMinMs, Double torchscriptMedianMs, Double torchscriptMinMs, Double maxAbsDiff) {}
+                  double oursMedianMs, double oursMinMs, double oursPeakMib, Double torchscriptMedianMs, Double torchscriptMinMs,
+                  Double maxAbsDiff) {}
 
     @Override
     public Integer call() throws IOException, MalformedModelException {
@@ -142,6 +152,10 @@ final class BackboneBenchmark implements Callable<Integer> {
             return compareBackbones();
         }
         Map<String, Path> traced = perSize("--torchscript", torchscript);
+        if (fp16 && !traced.isEmpty()) {
+            throw new IllegalArgumentException("--fp16 times our model alone: the TorchScript runs in float32 (its float16 peer is "
+                    + "timm under torch.autocast, tools/gpu/timm_peer.py)");
+        }
         Map<String, Path> weightFiles = perSize("--weights", weights);
         List<int[]> sizesHw = new ArrayList<>();
         for (String r : resolutions) {
@@ -153,11 +167,13 @@ final class BackboneBenchmark implements Callable<Integer> {
             JniUtils.setNumThreads(threads);
         }
         PrintWriter out = spec.commandLine().getOut();
-        out.printf("engine %s %s, device %s, intra-op threads %d, %d warm-up + %d timed passes, %s time in ms (median / min)%n",
-                engine.getEngineName(), engine.getVersion(), Devices.name(dev), JniUtils.getNumThreads(), warmup, iterations,
-                clock);
-        out.printf("%-6s %-12s %8s %8s %17s %8s %17s %7s %9s%n",
-                "size", "input", "params", "GMACs", "ours", "img/s", "torchscript", "ratio", "max|diff|");
+        out.printf("engine %s %s, device %s, intra-op threads %d, %s, %s, %d warm-up + %d timed passes, %s time in ms (median / min); "
+                        + "peak: %s%n",
+                engine.getEngineName(), engine.getVersion(), Devices.name(dev), JniUtils.getNumThreads(), train ? "forward + backward" : "forward",
+                fp16 ? "float16 weights and input" : "float32", warmup, iterations, clock,
+                dev.isGpu() ? "GPU memory in use after our pass (the caching allocator keeps its peak)" : "resident-set growth during our pass");
+        out.printf("%-6s %-12s %8s %8s %17s %8s %9s %17s %7s %9s%n",
+                "size", "input", "params", "GMACs", "ours", "img/s", "peak MiB", "torchscript", "ratio", "max|diff|");
         out.flush();
         List<Result> results = new ArrayList<>();
         for (String size : sizes) {
@@ -168,6 +184,9 @@ final class BackboneBenchmark implements Callable<Integer> {
                 model.initialize(root);
                 if (weightFiles.containsKey(size)) {
                     model.loadPretrained(weightFiles.get(size));
+                }
+                if (fp16) {
+                    MixedPrecision.convertReplica(model);
                 }
                 model.train(train);
                 for (int[] hw : sizesHw) {
@@ -188,9 +207,14 @@ final class BackboneBenchmark implements Callable<Integer> {
     private Result measure(String size, MambaOut model, Model ts, NDManager root, int batch, int h, int w, boolean sameWeights) {
         double[] ours = new double[iterations];
         double[] script = ts == null ? null : new double[iterations];
+        double peakMib = 0;
         Double diff = null;
+        Device dev = root.getDevice();
         try (NDManager inputs = root.newSubManager()) {
             NDArray images = inputs.randomNormal(new Shape(batch, 3, h, w));
+            if (fp16) {
+                images = images.toType(DataType.FLOAT16, false);
+            }
             for (int it = -warmup; it < iterations; it++) {
                 try (NDManager m = root.newSubManager()) {
                     // Alternate which model goes first, so that neither always finds the caches warm.
@@ -198,6 +222,7 @@ final class BackboneBenchmark implements Callable<Integer> {
                     NDArray x = images.duplicate(); // in m, where the pass's arrays (and the autograd graph) go
                     x.attach(m);
                     NDList traced = oursFirst ? null : timeTorchScript(ts, x, m, script, it);
+                    long base = dev.isGpu() ? 0 : PeakMemory.reset();
                     long t0 = now();
                     List<NDArray> maps;
                     try (Autograd.Recording r = train ? Autograd.record() : Autograd.noGrad()) {
@@ -208,6 +233,8 @@ final class BackboneBenchmark implements Callable<Integer> {
                     long t1 = now();
                     if (it >= 0) {
                         ours[it] = (t1 - t0) / 1e6;
+                        long used = dev.isGpu() ? CudaUtils.getGpuMemory(dev).getUsed() : PeakMemory.peak() - base;
+                        peakMib = Math.max(peakMib, used / 1048576.0);
                     }
                     if (oursFirst && ts != null) {
                         traced = timeTorchScript(ts, x, m, script, it);
@@ -221,7 +248,7 @@ final class BackboneBenchmark implements Callable<Integer> {
                 }
             }
         }
-        return new Result(size, batch, h, w, model.parameterCount(), model.macs(h, w), median(ours), min(ours),
+        return new Result(size, batch, h, w, model.parameterCount(), model.macs(h, w), median(ours), min(ours), peakMib,
                 script == null ? null : median(script), script == null ? null : min(script), diff);
     }
 
@@ -292,9 +319,9 @@ final class BackboneBenchmark implements Callable<Integer> {
         String script = r.torchscriptMedianMs() == null ? "-" : String.format(Locale.ROOT, "%8.1f / %6.1f", r.torchscriptMedianMs(), r.torchscriptMinMs());
         String ratio = r.torchscriptMedianMs() == null ? "-" : String.format(Locale.ROOT, "%.2f", r.oursMedianMs() / r.torchscriptMedianMs());
         String diff = r.maxAbsDiff() == null ? "-" : String.format(Locale.ROOT, "%.1e", r.maxAbsDiff());
-        out.printf(Locale.ROOT, "%-6s %-12s %7.2fM %8.2f %8.1f / %6.1f %8.1f %17s %7s %9s%n",
+        out.printf(Locale.ROOT, "%-6s %-12s %7.2fM %8.2f %8.1f / %6.1f %8.1f %9.0f %17s %7s %9s%n",
                 r.size(), r.batch() + "x" + r.height() + "x" + r.width(), r.params() / 1e6, r.macsPerImage() / 1e9,
-                r.oursMedianMs(), r.oursMinMs(), r.batch() * 1000.0 / r.oursMedianMs(), script, ratio, diff);
+                r.oursMedianMs(), r.oursMinMs(), r.batch() * 1000.0 / r.oursMedianMs(), r.oursPeakMib(), script, ratio, diff);
         out.flush();
     }
 
@@ -430,6 +457,8 @@ final class BackboneBenchmark implements Callable<Integer> {
         root.addProperty("device", device);
         root.addProperty("intra_op_threads", JniUtils.getNumThreads());
         root.addProperty("clock", clock);
+        root.addProperty("mode", train ? "forward+backward" : "forward");
+        root.addProperty("precision", fp16 ? "fp16" : "fp32");
         root.addProperty("warmup", warmup);
         root.addProperty("iterations", iterations);
         JsonArray arr = new JsonArray();
@@ -444,6 +473,7 @@ final class BackboneBenchmark implements Callable<Integer> {
             o.addProperty("ours_median_ms", r.oursMedianMs());
             o.addProperty("ours_min_ms", r.oursMinMs());
             o.addProperty("images_per_s", r.batch() * 1000.0 / r.oursMedianMs());
+            o.addProperty("ours_peak_mib", r.oursPeakMib());
             if (r.torchscriptMedianMs() != null) {
                 o.addProperty("torchscript_median_ms", r.torchscriptMedianMs());
                 o.addProperty("torchscript_min_ms", r.torchscriptMinMs());

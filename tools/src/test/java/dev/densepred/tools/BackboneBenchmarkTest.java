@@ -49,6 +49,21 @@ class BackboneBenchmarkTest {
     }
 
     @Test
+    void timesForwardAndBackwardInFloat16(@TempDir Path dir) throws IOException {
+        Path json = dir.resolve("bench.json");
+        Run r = run("benchmark", "backbone", "--sizes", "mini", "--resolutions", "64x96", "--batches", "2", "--train", "--fp16",
+                "--warmup", "0", "--iterations", "1", "--json", json.toString());
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().contains("forward + backward, float16 weights and input"), r.out());
+        JsonObject root = JsonParser.parseString(Files.readString(json)).getAsJsonObject();
+        assertEquals("forward+backward", root.get("mode").getAsString());
+        assertEquals("fp16", root.get("precision").getAsString());
+        JsonObject first = root.getAsJsonArray("results").get(0).getAsJsonObject();
+        assertTrue(first.get("ours_median_ms").getAsDouble() > 0);
+        assertTrue(first.get("ours_peak_mib").getAsDouble() >= 0);
+    }
+
+    @Test
     void badArgumentsAreOneLineErrors() {
         Run r = run("benchmark", "backbone", "--sizes", "mini", "--resolutions", "64by96");
         assertEquals(2, r.exit());
@@ -59,6 +74,9 @@ class BackboneBenchmarkTest {
         r = run("benchmark", "backbone", "--sizes", "mini", "--clock", "cpu");
         assertEquals(2, r.exit());
         assertTrue(r.err().contains("add --threads 1"), r.err());
+        r = run("benchmark", "backbone", "--sizes", "mini", "--fp16", "--torchscript", "x.pt");
+        assertEquals(2, r.exit());
+        assertTrue(r.err().contains("--fp16 times our model alone"), r.err());
         r = run("benchmark", "backbone", "--sizes", "mini", "--resolutions", "32x32", "--batches", "1", "--torchscript", "missing.pt");
         assertEquals(2, r.exit());
         assertTrue(r.err().contains("missing.pt"), r.err());
