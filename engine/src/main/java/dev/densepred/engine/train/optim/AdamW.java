@@ -7,7 +7,6 @@ import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -33,7 +32,7 @@ import java.util.Map;
  * moments at a parameter's first update; here they exist from the start as zeros, which the first update turns into
  * the same values, so every checkpoint holds both moments of every parameter.
  */
-public final class AdamW implements Optimizer {
+public final class AdamW extends Optimizer {
 
     /** The type name in configs and checkpoints. */
     public static final String TYPE = "AdamW";
@@ -73,8 +72,6 @@ public final class AdamW implements Optimizer {
     }
 
     private final Config config;
-    private final List<ParamGroup> groups;
-    private final List<Slot> slots;
     private final List<NDArray> expAvg = new ArrayList<>();
     private final List<NDArray> expAvgSq = new ArrayList<>();
 
@@ -84,9 +81,8 @@ public final class AdamW implements Optimizer {
      * @param stateManager long-lived manager for the moments
      */
     public AdamW(Config config, List<ParamGroup> groups, Map<String, NDArray> masters, NDManager stateManager) {
+        super(groups, masters);
         this.config = config;
-        this.groups = List.copyOf(groups);
-        this.slots = Slot.of(groups, masters);
         for (Slot s : slots) {
             expAvg.add(stateManager.zeros(s.master().getShape(), DataType.FLOAT32));
             expAvgSq.add(stateManager.zeros(s.master().getShape(), DataType.FLOAT32));
@@ -104,18 +100,8 @@ public final class AdamW implements Optimizer {
     }
 
     @Override
-    public List<ParamGroup> groups() {
-        return groups;
-    }
-
-    @Override
-    public List<Slot> slots() {
-        return Collections.unmodifiableList(slots);
-    }
-
-    @Override
     public void step(List<NDArray> grads, double[] groupLr, double gradMultiplier) {
-        Optimizer.checkStep(slots, groups, grads, groupLr);
+        checkStep(grads, groupLr);
         double b1 = config.betas()[0];
         double b2 = config.betas()[1];
         for (int i = 0; i < slots.size(); i++) {

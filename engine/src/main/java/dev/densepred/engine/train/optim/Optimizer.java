@@ -4,26 +4,45 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 
 /**
  * An update rule over parameter groups, the part of a torch optimizer the training loop drives: it updates float32
  * master tensors in place from float32 gradients, and exposes its state for checkpoints under torch's state keys.
- * {@link AdamW} and {@link Sgd} implement it; {@link OptimizerSpec#build} makes one from {@code optim_wrapper.optimizer}.
+ * {@link AdamW} and {@link Sgd} extend it; {@link OptimizerSpec#build} makes one from {@code optim_wrapper.optimizer}.
+ * The groups and their slots (parameter, master, step count) are the same for every rule and live here.
  */
-public interface Optimizer {
+public abstract class Optimizer {
+
+    /** The parameter groups, and their parameters' slots group by group, for the rule's loops. */
+    protected final List<ParamGroup> groups;
+    protected final List<Slot> slots;
+
+    /**
+     * An optimizer over {@code groups}, updating the float32 {@code masters} (name to tensor) in place; an error names
+     * a parameter without a float32 master.
+     */
+    protected Optimizer(List<ParamGroup> groups, Map<String, NDArray> masters) {
+        this.groups = List.copyOf(groups);
+        this.slots = Slot.of(groups, masters);
+    }
 
     /** The type name a config gives ({@code "AdamW"}, {@code "SGD"}), recorded in checkpoints. */
-    String type();
+    public abstract String type();
 
     /** The settings it was built from. */
-    OptimizerSpec spec();
+    public abstract OptimizerSpec spec();
 
-    List<ParamGroup> groups();
+    public final List<ParamGroup> groups() {
+        return groups;
+    }
 
     /** The optimized parameters, group by group. */
-    List<Slot> slots();
+    public final List<Slot> slots() {
+        return Collections.unmodifiableList(slots);
+    }
 
     /**
      * One update.
@@ -34,10 +53,10 @@ public interface Optimizer {
      * @param groupLr the learning rate of each group at this step
      * @param gradMultiplier factor applied to every gradient before the rule (the clipping coefficient)
      */
-    void step(List<NDArray> grads, double[] groupLr, double gradMultiplier);
+    public abstract void step(List<NDArray> grads, double[] groupLr, double gradMultiplier);
 
     /** The state tensors that exist now, named {@code <param>.<torch state key>}: what a checkpoint saves. */
-    Map<String, NDArray> stateTensors();
+    public abstract Map<String, NDArray> stateTensors();
 
     /**
      * Sets every parameter's step count from a checkpoint and returns the state tensors such a checkpoint holds, to be
@@ -46,10 +65,10 @@ public interface Optimizer {
      *
      * @param steps step count per parameter name; every slot must have one
      */
-    Map<String, NDArray> restore(Map<String, Long> steps);
+    public abstract Map<String, NDArray> restore(Map<String, Long> steps);
 
     /** Refuses a {@link #step} whose gradients or learning rates do not line up with the slots and groups. */
-    static void checkStep(List<Slot> slots, List<ParamGroup> groups, List<NDArray> grads, double[] groupLr) {
+    protected final void checkStep(List<NDArray> grads, double[] groupLr) {
         if (grads.size() != slots.size() || groupLr.length != groups.size()) {
             throw new IllegalArgumentException("expected " + slots.size() + " gradients and " + groups.size()
                     + " learning rates, got " + grads.size() + " and " + groupLr.length);
@@ -57,7 +76,7 @@ public interface Optimizer {
     }
 
     /** One optimized parameter: its float32 master tensor and how many updates it has received. */
-    final class Slot {
+    public static final class Slot {
         private final String name;
         private final int group;
         private final NDArray master;

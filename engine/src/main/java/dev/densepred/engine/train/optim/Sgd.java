@@ -5,7 +5,6 @@ import ai.djl.ndarray.NDManager;
 
 import dev.densepred.engine.runtime.Autograd;
 
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -32,7 +31,7 @@ import java.util.Map;
  * that never got a gradient has none), and none at all without momentum. The step count of a parameter advances
  * whenever it gets a gradient; a count above zero therefore says that its buffer exists.
  */
-public final class Sgd implements Optimizer {
+public final class Sgd extends Optimizer {
 
     /** The type name in configs and checkpoints. */
     public static final String TYPE = "SGD";
@@ -69,8 +68,6 @@ public final class Sgd implements Optimizer {
     }
 
     private final Config config;
-    private final List<ParamGroup> groups;
-    private final List<Slot> slots;
     private final NDManager stateManager;
     private final NDArray[] buffers;
 
@@ -80,9 +77,8 @@ public final class Sgd implements Optimizer {
      * @param stateManager long-lived manager for the momentum buffers, on the masters' device
      */
     public Sgd(Config config, List<ParamGroup> groups, Map<String, NDArray> masters, NDManager stateManager) {
+        super(groups, masters);
         this.config = config;
-        this.groups = List.copyOf(groups);
-        this.slots = Slot.of(groups, masters);
         this.stateManager = stateManager;
         this.buffers = new NDArray[slots.size()];
     }
@@ -97,16 +93,6 @@ public final class Sgd implements Optimizer {
         return config;
     }
 
-    @Override
-    public List<ParamGroup> groups() {
-        return groups;
-    }
-
-    @Override
-    public List<Slot> slots() {
-        return Collections.unmodifiableList(slots);
-    }
-
     /** The momentum buffer of slot {@code i}, or null before its first update (or without momentum). */
     public NDArray momentumBuffer(int i) {
         return buffers[i];
@@ -115,7 +101,7 @@ public final class Sgd implements Optimizer {
     @Override
     @SuppressWarnings("try") // the recording guard is only closed
     public void step(List<NDArray> grads, double[] groupLr, double gradMultiplier) {
-        Optimizer.checkStep(slots, groups, grads, groupLr);
+        checkStep(grads, groupLr);
         double m = config.momentum();
         try (Autograd.Recording off = Autograd.noGrad(); NDManager scratch = stateManager.newSubManager()) {
             NDArray multiplier = gradMultiplier == 1 ? null : scratch.create((float) gradMultiplier);
