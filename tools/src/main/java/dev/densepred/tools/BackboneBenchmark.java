@@ -161,15 +161,10 @@ final class BackboneBenchmark implements Callable<Integer> {
         for (String r : resolutions) {
             sizesHw.add(parseResolution(r));
         }
-        Engine engine = Engine.getInstance(); // loads the native library before any direct JNI call
-        Device dev = Devices.parse(device);
-        if (threads != null) {
-            JniUtils.setNumThreads(threads);
-        }
+        Device dev = startEngine();
         PrintWriter out = spec.commandLine().getOut();
-        out.printf("engine %s %s, device %s, intra-op threads %d, %s, %s, %d warm-up + %d timed passes, %s time in ms (median / min); "
-                        + "peak: %s%n",
-                engine.getEngineName(), engine.getVersion(), Devices.name(dev), JniUtils.getNumThreads(), train ? "forward + backward" : "forward",
+        out.printf("%s, %s, %s, %d warm-up + %d timed passes, %s time in ms (median / min); peak: %s%n",
+                engineLine(dev), train ? "forward + backward" : "forward",
                 fp16 ? "float16 weights and input" : "float32", warmup, iterations, clock,
                 dev.isGpu() ? "GPU memory in use after our pass (the caching allocator keeps its peak)" : "resident-set growth during our pass");
         out.printf("%-6s %-12s %8s %8s %17s %8s %9s %17s %7s %9s%n",
@@ -302,11 +297,32 @@ final class BackboneBenchmark implements Callable<Integer> {
         return model;
     }
 
+    /** Loads the native library (before any direct JNI call), applies {@code --threads} and returns {@code --device}. */
+    private Device startEngine() {
+        Engine.getInstance();
+        Device dev = Devices.parse(device);
+        if (threads != null) {
+            JniUtils.setNumThreads(threads);
+        }
+        return dev;
+    }
+
+    /** The first words of both tables' header: engine, device and thread count. */
+    private static String engineLine(Device dev) {
+        Engine engine = Engine.getInstance();
+        return String.format(Locale.ROOT, "engine %s %s, device %s, intra-op threads %d", engine.getEngineName(), engine.getVersion(),
+                Devices.name(dev), JniUtils.getNumThreads());
+    }
+
     /** With {@code --train}: back-propagates the sum of the maps' means (both models' gradients accumulate alike). */
     private void backwardIfTraining(List<NDArray> maps) {
-        if (!train) {
-            return;
+        if (train) {
+            backwardFromMeans(maps);
         }
+    }
+
+    /** Back-propagates the sum of the maps' means: the loss both timing modes use for forward + backward. */
+    private static void backwardFromMeans(List<NDArray> maps) {
         NDArray loss = null;
         for (NDArray map : maps) {
             NDArray term = map.mean();
@@ -362,15 +378,11 @@ final class BackboneBenchmark implements Callable<Integer> {
 
     private Integer compareBackbones() throws IOException {
         List<String> names = compare.contains("all") ? COMPARABLE : compare;
-        Engine engine = Engine.getInstance();
-        Device dev = Devices.parse(device);
-        if (threads != null) {
-            JniUtils.setNumThreads(threads);
-        }
+        Device dev = startEngine();
         PrintWriter out = spec.commandLine().getOut();
-        out.printf("engine %s %s, device %s, intra-op threads %d, batch 1, %d warm-up + %d timed passes, median ms; "
+        out.printf("%s, batch 1, %d warm-up + %d timed passes, median ms; "
                         + "peak = growth of the process's peak resident memory during one pass (MiB)%n",
-                engine.getEngineName(), engine.getVersion(), Devices.name(dev), JniUtils.getNumThreads(), warmup, iterations);
+                engineLine(dev), warmup, iterations);
         out.printf("| backbone | input | params | GMACs | forward ms | forward peak MiB | fwd+bwd ms | fwd+bwd peak MiB |%n");
         out.printf("|---|---|---|---|---|---|---|---|%n");
         out.flush();
@@ -430,13 +442,7 @@ final class BackboneBenchmark implements Callable<Integer> {
                         x.attach(m);
                         long t0 = System.nanoTime();
                         try (Autograd.Recording r = Autograd.record()) {
-                            List<NDArray> maps = model.forward(x);
-                            NDArray loss = null;
-                            for (NDArray map : maps) {
-                                NDArray term = map.mean();
-                                loss = loss == null ? term : loss.add(term);
-                            }
-                            Autograd.backward(loss);
+                            backwardFromMeans(model.forward(x));
                         }
                         long t1 = System.nanoTime();
                         if (it >= 0) {
