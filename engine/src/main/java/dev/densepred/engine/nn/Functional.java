@@ -7,6 +7,8 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 
+import java.util.function.BinaryOperator;
+
 /**
  * Stateless operations on NCHW tensors, the counterpart of {@code torch.nn.functional}. Each one is a single
  * PyTorch kernel reached through DJL's JNI, differentiable, and returns its result in the input's manager.
@@ -150,29 +152,28 @@ public final class Functional {
 
     /** {@code x * value}, safe to back-propagate (see class note). */
     public static NDArray mul(NDArray x, double value) {
-        try (NDArray s = scalar(x, value)) {
-            return x.mul(s);
-        }
+        return withScalar(x, value, NDArray::mul);
     }
 
     /** {@code x / value}, safe to back-propagate (see class note). */
     public static NDArray div(NDArray x, double value) {
-        try (NDArray s = scalar(x, value)) {
-            return x.div(s);
-        }
+        return withScalar(x, value, NDArray::div);
     }
 
     /** {@code x ** exponent}, safe to back-propagate (see class note). */
     public static NDArray pow(NDArray x, double exponent) {
-        try (NDArray s = scalar(x, exponent)) {
-            return x.pow(s);
-        }
+        return withScalar(x, exponent, NDArray::pow);
     }
 
     /** {@code torch.clamp_min}-like {@code maximum(x, value)}, safe to back-propagate (see class note). */
     public static NDArray maximum(NDArray x, double value) {
+        return withScalar(x, value, NDArray::maximum);
+    }
+
+    /** {@code op(x, s)} with {@code s} a {@link #scalar}: the graph holds its own reference, so the handle is closed. */
+    private static NDArray withScalar(NDArray x, double value, BinaryOperator<NDArray> op) {
         try (NDArray s = scalar(x, value)) {
-            return x.maximum(s);
+            return op.apply(x, s);
         }
     }
 
