@@ -30,6 +30,7 @@ import java.util.function.UnaryOperator;
 public abstract class Backbone extends Module {
 
     private final String pretrained;
+    private List<FeatureInfo> featureInfo;
 
     /** @param pretrained the checkpoint named by the config, or null */
     protected Backbone(String pretrained) {
@@ -37,7 +38,17 @@ public abstract class Backbone extends Module {
     }
 
     /** Channels, stride and producing module of each map {@link #forward} returns, in the same order. */
-    public abstract List<FeatureInfo> featureInfo();
+    public final List<FeatureInfo> featureInfo() {
+        if (featureInfo == null) {
+            throw new IllegalStateException(getClass().getSimpleName() + " did not declare its outputs in its constructor");
+        }
+        return featureInfo;
+    }
+
+    /** Called by each backbone's constructor: its outputs, checked by {@link FeatureInfo#checkLevels}. */
+    protected final void declareFeatures(List<FeatureInfo> levels) {
+        featureInfo = FeatureInfo.checkLevels(levels);
+    }
 
     /** {@code [N, C_in, H, W]} images to one {@code [N, C_i, H / s_i, W / s_i]} map per {@link #featureInfo()} entry. */
     public abstract List<NDArray> forward(NDArray images);

@@ -114,7 +114,6 @@ public final class ConvNeXt extends Backbone {
     private final LayerNorm stemNorm;
     private final Sequential<ConvNeXtStage> stages;
     private final LayerNorm[] outNorms;
-    private final List<FeatureInfo> featureInfo;
 
     public ConvNeXt(Config config) {
         super(config.pretrained());
@@ -134,16 +133,11 @@ public final class ConvNeXt extends Backbone {
             outNorms[i] = addChild("norm" + i, new LayerNorm(dims.get(i), NORM_EPS));
             info.add(new FeatureInfo(dims.get(i), 4 << i, "stages." + i));
         }
-        featureInfo = FeatureInfo.checkLevels(info);
+        declareFeatures(info);
     }
 
     public Config config() {
         return config;
-    }
-
-    @Override
-    public List<FeatureInfo> featureInfo() {
-        return featureInfo;
     }
 
     /** {@code [N, C_in, H, W]} to the normed stage outputs {@code [N, dims[i], H/4/2^i, W/4/2^i]}. */

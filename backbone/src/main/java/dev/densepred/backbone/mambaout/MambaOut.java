@@ -176,7 +176,6 @@ public final class MambaOut extends Backbone {
     private final Sequential<MambaOutStage> stages;
     private final MlpHead head;
     private final LayerNorm[] outNorms;
-    private final List<FeatureInfo> featureInfo;
 
     public MambaOut(Config config) {
         super(config.pretrained());
@@ -194,7 +193,7 @@ public final class MambaOut extends Backbone {
         for (int i : config.outIndices()) {
             info.add(new FeatureInfo(dims.get(i), 4 << i, "stages." + i));
         }
-        featureInfo = FeatureInfo.checkLevels(info);
+        declareFeatures(info);
         if (config.numClasses() > 0) {
             head = addChild("head", new MlpHead(dims.get(dims.size() - 1), config.numClasses(), HEAD_MLP_RATIO));
         } else {
@@ -209,11 +208,6 @@ public final class MambaOut extends Backbone {
         return config;
     }
 
-    @Override
-    public List<FeatureInfo> featureInfo() {
-        return featureInfo;
-    }
-
     /**
      * {@code [N, C_in, H, W]} images to the outputs of the {@code out_indices} stages, {@code [N, dims[i], H/s, W/s]}
      * for strides 4, 8, 16, 32. In dense mode each passes its {@code outnorm{i}}; with a head they are the raw stage
@@ -224,7 +218,7 @@ public final class MambaOut extends Backbone {
     @Override
     public List<NDArray> forward(NDArray images) {
         NDArray x = stem.forward(checkImages("MambaOut", images, config.inChans()));
-        List<NDArray> outs = new ArrayList<>(featureInfo.size());
+        List<NDArray> outs = new ArrayList<>(featureInfo().size());
         int last = config.outIndices().get(config.outIndices().size() - 1);
         for (int i = 0; i <= last; i++) {
             NDArray next = stages.get(i).forward(x, i == 0); // the stem output is needed by nothing else

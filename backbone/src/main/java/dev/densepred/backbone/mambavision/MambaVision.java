@@ -120,7 +120,6 @@ public final class MambaVision extends Backbone {
     private final PatchEmbed patchEmbed;
     private final Sequential<MambaVisionLayer> levels;
     private final LayerNorm[] outNorms = new LayerNorm[4];
-    private final List<FeatureInfo> featureInfo;
 
     public MambaVision(Config config) {
         super(config.pretrained());
@@ -137,16 +136,11 @@ public final class MambaVision extends Backbone {
             outNorms[i] = addChild("outnorm" + i, new LayerNorm(config.dim() << i, OUT_NORM_EPS));
             info.add(new FeatureInfo(config.dim() << i, 4 << i, "levels." + i));
         }
-        featureInfo = FeatureInfo.checkLevels(info);
+        declareFeatures(info);
     }
 
     public Config config() {
         return config;
-    }
-
-    @Override
-    public List<FeatureInfo> featureInfo() {
-        return featureInfo;
     }
 
     /** {@code [N, C_in, H, W]} to the normed level outputs {@code [N, dim * 2^i, H/4/2^i, W/4/2^i]} (sizes rounded up). */

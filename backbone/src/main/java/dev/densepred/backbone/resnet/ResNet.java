@@ -139,7 +139,6 @@ public final class ResNet extends Backbone {
     private final Conv2d conv1;
     private final BatchNorm2d bn1;
     private final List<Sequential<Bottleneck>> layers = new ArrayList<>();
-    private final List<FeatureInfo> featureInfo;
 
     public ResNet(Config config) {
         super(config.pretrained());
@@ -169,7 +168,7 @@ public final class ResNet extends Backbone {
         for (int i : config.outIndices()) {
             info.add(new FeatureInfo(config.baseChannels() * Bottleneck.EXPANSION << i, 4 << i, "layer" + (i + 1)));
         }
-        featureInfo = FeatureInfo.checkLevels(info);
+        declareFeatures(info);
         freezeStages();
         train(true);
     }
@@ -213,11 +212,6 @@ public final class ResNet extends Backbone {
                 }
             }
         }
-    }
-
-    @Override
-    public List<FeatureInfo> featureInfo() {
-        return featureInfo;
     }
 
     /**

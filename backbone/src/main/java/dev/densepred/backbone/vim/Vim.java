@@ -127,7 +127,6 @@ public final class Vim extends Backbone {
     private final Sequential<VimBlock> layers;
     private final Fpn1 fpn1;
     private final ConvTranspose2d fpn2;
-    private final List<FeatureInfo> featureInfo;
 
     public Vim(Config config) {
         super(config.pretrained());
@@ -149,16 +148,11 @@ public final class Vim extends Backbone {
         for (int k = 0; k < 4; k++) {
             info.add(new FeatureInfo(dim, 4 << k, "fpn" + (k + 1)));
         }
-        featureInfo = FeatureInfo.checkLevels(info);
+        declareFeatures(info);
     }
 
     public Config config() {
         return config;
-    }
-
-    @Override
-    public List<FeatureInfo> featureInfo() {
-        return featureInfo;
     }
 
     /**
