@@ -3,11 +3,8 @@ package dev.densepred.tools;
 import dev.densepred.engine.config.Config;
 
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -21,12 +18,6 @@ import java.util.concurrent.Callable;
         footer = {"", "Examples:", "  densepred browse configs/upernet/upernet_demo.json --out browse/ --count 8"})
 final class BrowseCommand implements Callable<Integer> {
 
-    @Spec
-    CommandSpec spec;
-
-    @Parameters(index = "0", paramLabel = "CONFIG", description = "The config file (JSON).")
-    Path config;
-
     @Option(names = "--out", defaultValue = "browse", paramLabel = "DIR", description = "Where the PNGs go (default: ${DEFAULT-VALUE}).")
     Path out;
 
@@ -38,8 +29,8 @@ final class BrowseCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        PrintStream console = WriterStream.of(spec.commandLine().getOut());
-        Config cfg = options.load(config);
+        PrintStream console = options.console();
+        Config cfg = options.load();
         for (Path p : TaskJobs.forConfig(cfg).browse(cfg, out, count, console)) {
             console.println("wrote " + p);
         }

@@ -3,11 +3,9 @@ package dev.densepred.tools;
 import dev.densepred.engine.config.Config;
 
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -23,12 +21,6 @@ import java.util.concurrent.Callable;
                 "  densepred infer configs/mask_rcnn/mask_rcnn_demo.json work_dirs/mask_rcnn_demo/latest.safetensors data/coco_mini/images/000000397133.jpg --out out/"})
 final class InferCommand implements Callable<Integer> {
 
-    @Spec
-    CommandSpec spec;
-
-    @Parameters(index = "0", paramLabel = "CONFIG", description = "The config file (JSON).")
-    Path config;
-
     @Parameters(index = "1", paramLabel = "CHECKPOINT", description = "Model weights.")
     Path checkpoint;
 
@@ -43,8 +35,8 @@ final class InferCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        PrintStream console = WriterStream.of(spec.commandLine().getOut());
-        Config cfg = options.load(config);
+        PrintStream console = options.console();
+        Config cfg = options.load();
         for (Path p : TaskJobs.forConfig(cfg).infer(cfg, checkpoint, images, out, console)) {
             console.println("wrote " + p);
         }

@@ -4,11 +4,8 @@ import dev.densepred.engine.config.Config;
 import dev.densepred.engine.job.TaskJob;
 
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -23,12 +20,6 @@ import java.util.concurrent.Callable;
                 "  densepred benchmark model configs/mask_rcnn/mask_rcnn_mambaout_tiny_fpn_1x_coco.json --size 800x1333 --batch 2",
                 "  densepred benchmark model configs/upernet/upernet_mambaout_tiny_512x512_160k_ade20k.json --device gpu:0 --json bench.json"})
 final class ModelBenchmark implements Callable<Integer> {
-
-    @Spec
-    CommandSpec spec;
-
-    @Parameters(index = "0", paramLabel = "CONFIG", description = "The config file (JSON).")
-    Path config;
 
     @Option(names = "--iters", defaultValue = "10", description = "Timed iterations (default: ${DEFAULT-VALUE}).")
     int iters;
@@ -50,8 +41,8 @@ final class ModelBenchmark implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        PrintStream console = WriterStream.of(spec.commandLine().getOut());
-        Config cfg = options.load(config);
+        PrintStream console = options.console();
+        Config cfg = options.load();
         int[] hw = null;
         if (size != null) {
             String[] parts = size.toLowerCase(java.util.Locale.ROOT).split("x");

@@ -4,11 +4,9 @@ import dev.densepred.engine.config.Config;
 import dev.densepred.engine.job.TaskJob;
 
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -24,12 +22,6 @@ import java.util.concurrent.Callable;
                 "  densepred test configs/mask_rcnn/mask_rcnn_r50_fpn_1x_coco.json work_dirs/mask_rcnn_r50_fpn_1x_coco/best.safetensors --out results",
                 "  densepred test configs/upernet/upernet_mambaout_tiny_512x512_160k_ade20k.json CKPT --aug-test --show-dir preds/"})
 final class TestCommand implements Callable<Integer> {
-
-    @Spec
-    CommandSpec spec;
-
-    @Parameters(index = "0", paramLabel = "CONFIG", description = "The config file (JSON).")
-    Path config;
 
     @Parameters(index = "1", paramLabel = "CHECKPOINT", description = "Model weights (.safetensors, or a checkpoint written by train).")
     Path checkpoint;
@@ -49,8 +41,8 @@ final class TestCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        PrintStream console = WriterStream.of(spec.commandLine().getOut());
-        Config cfg = options.load(config);
+        PrintStream console = options.console();
+        Config cfg = options.load();
         Map<String, Double> metrics = TaskJobs.forConfig(cfg).test(cfg, checkpoint, new TaskJob.TestOptions(augTest, out, showDir), console);
         metrics.forEach((k, v) -> console.printf("%s: %.4f%n", k, v));
         return 0;

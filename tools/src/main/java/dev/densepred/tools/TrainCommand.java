@@ -4,11 +4,8 @@ import dev.densepred.engine.config.Config;
 import dev.densepred.engine.train.Runner;
 
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -25,12 +22,6 @@ import java.util.concurrent.Callable;
                 "  densepred train CONFIG --work-dir runs/exp1 --set optim_wrapper.optimizer.lr=2e-4 --device gpu:0"})
 final class TrainCommand implements Callable<Integer> {
 
-    @Spec
-    CommandSpec spec;
-
-    @Parameters(index = "0", paramLabel = "CONFIG", description = "The config file (JSON).")
-    Path config;
-
     @Option(names = "--work-dir", paramLabel = "DIR", description = "Where checkpoints and logs go (default: work_dirs/<config name>).")
     Path workDir;
 
@@ -42,9 +33,9 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        PrintStream console = WriterStream.of(spec.commandLine().getOut());
-        Config cfg = options.load(config);
-        Path dir = workDir != null ? workDir : ConfigOptions.defaultWorkDir(config);
+        PrintStream console = options.console();
+        Config cfg = options.load();
+        Path dir = workDir != null ? workDir : options.defaultWorkDir();
         Runner.Result result = TaskJobs.forConfig(cfg).train(cfg, dir, resume, console);
         console.printf("trained %d iterations; work dir %s%n", result.iterations(), dir);
         return 0;
