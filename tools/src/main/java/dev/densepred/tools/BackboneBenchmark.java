@@ -109,7 +109,7 @@ final class BackboneBenchmark implements Callable<Integer> {
     @Option(names = "--fp16",
             description = "Hold convolution and linear weights and the input in float16, as fp16 training does (norms stay "
                     + "float32). The TorchScript is float32 only, so --torchscript is refused with it; the float16 peer is "
-                    + "timm under torch.autocast (tools/gpu/timm_peer.py).")
+                    + "timm under torch.autocast (tools/python/timm_peer.py).")
     boolean fp16;
 
     @Option(names = "--clock", defaultValue = "wall",
@@ -154,7 +154,7 @@ final class BackboneBenchmark implements Callable<Integer> {
         Map<String, Path> traced = perSize("--torchscript", torchscript);
         if (fp16 && !traced.isEmpty()) {
             throw new IllegalArgumentException("--fp16 times our model alone: the TorchScript runs in float32 (its float16 peer is "
-                    + "timm under torch.autocast, tools/gpu/timm_peer.py)");
+                    + "timm under torch.autocast, tools/python/timm_peer.py)");
         }
         Map<String, Path> weightFiles = perSize("--weights", weights);
         List<int[]> sizesHw = new ArrayList<>();
