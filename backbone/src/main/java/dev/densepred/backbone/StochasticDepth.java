@@ -26,18 +26,4 @@ public final class StochasticDepth {
         }
         return Collections.unmodifiableList(out);
     }
-
-    /** Checks {@code out_indices}: at least one, strictly increasing within {@code 0..stages-1}. */
-    public static List<Integer> checkOutIndices(List<Integer> outIndices, int stages) {
-        if (outIndices.isEmpty()) {
-            throw new IllegalArgumentException("out_indices must name at least one stage");
-        }
-        for (int k = 0; k < outIndices.size(); k++) {
-            int i = outIndices.get(k);
-            if (i < 0 || i >= stages || (k > 0 && i <= outIndices.get(k - 1))) {
-                throw new IllegalArgumentException("out_indices " + outIndices + " must increase strictly within 0.." + (stages - 1));
-            }
-        }
-        return List.copyOf(outIndices);
-    }
 }

@@ -6,6 +6,7 @@ import dev.densepred.backbone.Backbone;
 import dev.densepred.backbone.Checkpoint;
 import dev.densepred.backbone.FeatureInfo;
 import dev.densepred.backbone.LoadReport;
+import dev.densepred.backbone.StageSettings;
 import dev.densepred.backbone.StochasticDepth;
 import dev.densepred.engine.nn.Conv2d;
 import dev.densepred.engine.nn.Init;
@@ -56,25 +57,15 @@ public final class ConvNeXt extends Backbone {
         public Config {
             depths = List.copyOf(depths);
             dims = List.copyOf(dims);
-            outIndices = List.copyOf(outIndices);
-            if (depths.isEmpty() || depths.size() != dims.size()) {
-                throw new IllegalArgumentException("depths " + depths + " and dims " + dims + " must be non-empty lists of the same length");
-            }
-            for (int i = 0; i < depths.size(); i++) {
-                if (depths.get(i) < 1 || dims.get(i) < 1) {
-                    throw new IllegalArgumentException("stage " + i + ": depth " + depths.get(i) + " and dim " + dims.get(i) + " must be >= 1");
-                }
-            }
+            StageSettings.checkDepthsAndDims(depths, dims, 1);
+            outIndices = StageSettings.checkOutIndices(outIndices, depths.size());
             if (inChans < 1) {
                 throw new IllegalArgumentException("in_chans must be >= 1, got " + inChans);
             }
-            if (!(dropPathRate >= 0 && dropPathRate < 1)) {
-                throw new IllegalArgumentException("drop_path_rate must be in [0, 1), got " + dropPathRate);
-            }
+            StageSettings.checkDropPathRate(dropPathRate);
             if (!(layerScaleInit >= 0)) {
                 throw new IllegalArgumentException("layer_scale_init must be >= 0, got " + layerScaleInit);
             }
-            StochasticDepth.checkOutIndices(outIndices, depths.size());
         }
 
         /**

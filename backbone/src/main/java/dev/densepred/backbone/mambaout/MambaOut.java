@@ -6,6 +6,7 @@ import dev.densepred.backbone.Backbone;
 import dev.densepred.backbone.Checkpoint;
 import dev.densepred.backbone.FeatureInfo;
 import dev.densepred.backbone.LoadReport;
+import dev.densepred.backbone.StageSettings;
 import dev.densepred.backbone.StochasticDepth;
 import dev.densepred.engine.nn.Init;
 import dev.densepred.engine.nn.LayerNorm;
@@ -67,14 +68,9 @@ public final class MambaOut extends Backbone {
         public Config {
             depths = List.copyOf(depths);
             dims = List.copyOf(dims);
-            outIndices = List.copyOf(outIndices);
-            if (depths.isEmpty() || depths.size() != dims.size()) {
-                throw new IllegalArgumentException("depths " + depths + " and dims " + dims + " must be non-empty lists of the same length");
-            }
+            StageSettings.checkDepthsAndDims(depths, dims, 2);
+            outIndices = StageSettings.checkOutIndices(outIndices, depths.size());
             for (int i = 0; i < depths.size(); i++) {
-                if (depths.get(i) < 1 || dims.get(i) < 2) {
-                    throw new IllegalArgumentException("stage " + i + ": depth " + depths.get(i) + " and dim " + dims.get(i) + " must be >= 1 and >= 2");
-                }
                 int hidden = (int) (expansionRatio * dims.get(i));
                 int convChannels = (int) (convRatio * dims.get(i));
                 if (convChannels < 1 || convChannels > hidden) {
@@ -85,10 +81,7 @@ public final class MambaOut extends Backbone {
             if (inChans < 1 || kernelSize < 1 || kernelSize % 2 == 0) {
                 throw new IllegalArgumentException("in_chans " + inChans + " must be >= 1 and kernel_size " + kernelSize + " odd");
             }
-            if (!(dropPathRate >= 0 && dropPathRate < 1)) {
-                throw new IllegalArgumentException("drop_path_rate must be in [0, 1), got " + dropPathRate);
-            }
-            StochasticDepth.checkOutIndices(outIndices, depths.size());
+            StageSettings.checkDropPathRate(dropPathRate);
             if (numClasses < 0) {
                 throw new IllegalArgumentException("num_classes must be >= 0, got " + numClasses);
             }

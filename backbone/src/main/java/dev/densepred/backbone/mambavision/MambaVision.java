@@ -6,6 +6,7 @@ import dev.densepred.backbone.Backbone;
 import dev.densepred.backbone.Checkpoint;
 import dev.densepred.backbone.FeatureInfo;
 import dev.densepred.backbone.LoadReport;
+import dev.densepred.backbone.StageSettings;
 import dev.densepred.backbone.StochasticDepth;
 import dev.densepred.engine.nn.Init;
 import dev.densepred.engine.nn.LayerNorm;
@@ -81,7 +82,7 @@ public final class MambaVision extends Backbone {
             if (!(dropPathRate >= 0 && dropPathRate < 1) || !(layerScale >= 0) || !(layerScaleConv >= 0)) {
                 throw new IllegalArgumentException("drop_path_rate must be in [0, 1), layer_scale and layer_scale_conv >= 0");
             }
-            outIndices = StochasticDepth.checkOutIndices(outIndices, 4);
+            outIndices = StageSettings.checkOutIndices(outIndices, 4);
         }
 
         /** mamba_vision_T for dense prediction: what a config gets for the keys it leaves out. */

@@ -7,6 +7,7 @@ import dev.densepred.backbone.Checkpoint;
 import dev.densepred.backbone.FeatureInfo;
 import dev.densepred.backbone.LoadReport;
 import dev.densepred.backbone.LocalScope;
+import dev.densepred.backbone.StageSettings;
 import dev.densepred.engine.nn.BatchNorm2d;
 import dev.densepred.engine.nn.Conv2d;
 import dev.densepred.engine.nn.Functional;
@@ -56,7 +57,6 @@ public final class ResNet extends Backbone {
             List<Integer> outIndices, int frozenStages, boolean normEval, String pretrained) {
 
         public Config {
-            outIndices = List.copyOf(outIndices);
             if (!BLOCKS.containsKey(depth)) {
                 throw new IllegalArgumentException("ResNet depth must be one of " + BLOCKS.keySet() + ", got " + depth);
             }
@@ -72,15 +72,7 @@ public final class ResNet extends Backbone {
             if (frozenStages < -1 || frozenStages > 4) {
                 throw new IllegalArgumentException("frozen_stages must be in -1..4, got " + frozenStages);
             }
-            if (outIndices.isEmpty()) {
-                throw new IllegalArgumentException("out_indices must name at least one stage");
-            }
-            for (int k = 0; k < outIndices.size(); k++) {
-                int i = outIndices.get(k);
-                if (i < 0 || i > 3 || (k > 0 && i <= outIndices.get(k - 1))) {
-                    throw new IllegalArgumentException("out_indices " + outIndices + " must increase strictly within 0..3");
-                }
-            }
+            outIndices = StageSettings.checkOutIndices(outIndices, 4);
         }
 
         /** mmdetection's Mask R-CNN R-50 backbone: 7x7 stem, out_indices 0..3, frozen_stages 1, norm_eval. */

@@ -8,6 +8,7 @@ import dev.densepred.backbone.Backbone;
 import dev.densepred.backbone.Checkpoint;
 import dev.densepred.backbone.FeatureInfo;
 import dev.densepred.backbone.LoadReport;
+import dev.densepred.backbone.StageSettings;
 import dev.densepred.backbone.StochasticDepth;
 import dev.densepred.engine.nn.BatchNorm2d;
 import dev.densepred.engine.nn.Conv2d;
@@ -66,7 +67,7 @@ public final class Vim extends Backbone {
                          List<Integer> outIndices, int inChans, String pretrained) {
 
         public Config {
-            outIndices = StochasticDepth.checkOutIndices(outIndices, depth);
+            outIndices = StageSettings.checkOutIndices(outIndices, depth);
             if (outIndices.size() != 4) {
                 throw new IllegalArgumentException("out_indices " + outIndices + " must name 4 blocks, one per pyramid level");
             }
@@ -77,9 +78,7 @@ public final class Vim extends Backbone {
                 throw new IllegalArgumentException("img_size " + imgSize + ", embed_dim " + embedDim + ", d_state " + dState
                         + ", d_conv " + dConv + ", expand " + expand + ", in_chans " + inChans + " and norm_epsilon must be positive");
             }
-            if (!(dropPathRate >= 0 && dropPathRate < 1)) {
-                throw new IllegalArgumentException("drop_path_rate must be in [0, 1), got " + dropPathRate);
-            }
+            StageSettings.checkDropPathRate(dropPathRate);
         }
 
         /** Vim-T for dense prediction: what a config gets for the keys it leaves out. */
