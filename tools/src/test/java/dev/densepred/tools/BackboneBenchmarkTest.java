@@ -9,35 +9,19 @@ import com.google.gson.JsonParser;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import picocli.CommandLine;
-
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** {@code densepred benchmark backbone} on the small {@code mini} network; its speed figures are not asserted. */
 class BackboneBenchmarkTest {
 
-    private record Run(int exit, String out, String err) {}
-
-    private static Run run(String... args) {
-        CommandLine cli = Main.commandLine();
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cli.setOut(new PrintWriter(out));
-        cli.setErr(new PrintWriter(err));
-        int exit = cli.execute(args);
-        return new Run(exit, out.toString(), err.toString());
-    }
-
     @Test
     void measuresEachCaseAndWritesJson(@TempDir Path dir) throws IOException {
         Path json = dir.resolve("bench.json");
-        Run r = run("benchmark", "backbone", "--sizes", "mini", "--resolutions", "64x96,32x32", "--batches", "1,2",
+        CliRun r = CliRun.of("benchmark", "backbone", "--sizes", "mini", "--resolutions", "64x96,32x32", "--batches", "1,2",
                 "--warmup", "0", "--iterations", "1", "--json", json.toString());
-        assertEquals(0, r.exit(), r.err());
+        assertEquals(0, r.exitCode(), r.err());
         assertTrue(r.out().contains("mini   2x64x96"), r.out());
         JsonObject root = JsonParser.parseString(Files.readString(json)).getAsJsonObject();
         assertEquals(4, root.getAsJsonArray("results").size());
@@ -51,9 +35,9 @@ class BackboneBenchmarkTest {
     @Test
     void timesForwardAndBackwardInFloat16(@TempDir Path dir) throws IOException {
         Path json = dir.resolve("bench.json");
-        Run r = run("benchmark", "backbone", "--sizes", "mini", "--resolutions", "64x96", "--batches", "2", "--train", "--fp16",
+        CliRun r = CliRun.of("benchmark", "backbone", "--sizes", "mini", "--resolutions", "64x96", "--batches", "2", "--train", "--fp16",
                 "--warmup", "0", "--iterations", "1", "--json", json.toString());
-        assertEquals(0, r.exit(), r.err());
+        assertEquals(0, r.exitCode(), r.err());
         assertTrue(r.out().contains("forward + backward, float16 weights and input"), r.out());
         JsonObject root = JsonParser.parseString(Files.readString(json)).getAsJsonObject();
         assertEquals("forward+backward", root.get("mode").getAsString());
@@ -65,20 +49,20 @@ class BackboneBenchmarkTest {
 
     @Test
     void badArgumentsAreOneLineErrors() {
-        Run r = run("benchmark", "backbone", "--sizes", "mini", "--resolutions", "64by96");
-        assertEquals(2, r.exit());
+        CliRun r = CliRun.of("benchmark", "backbone", "--sizes", "mini", "--resolutions", "64by96");
+        assertEquals(2, r.exitCode());
         assertTrue(r.err().contains("'64by96' is not HEIGHTxWIDTH"), r.err());
-        r = run("benchmark", "backbone", "--sizes", "mini,tiny", "--torchscript", "x.pt");
-        assertEquals(2, r.exit());
+        r = CliRun.of("benchmark", "backbone", "--sizes", "mini,tiny", "--torchscript", "x.pt");
+        assertEquals(2, r.exitCode());
         assertTrue(r.err().contains("name the size (SIZE=FILE)"), r.err());
-        r = run("benchmark", "backbone", "--sizes", "mini", "--clock", "cpu");
-        assertEquals(2, r.exit());
+        r = CliRun.of("benchmark", "backbone", "--sizes", "mini", "--clock", "cpu");
+        assertEquals(2, r.exitCode());
         assertTrue(r.err().contains("add --threads 1"), r.err());
-        r = run("benchmark", "backbone", "--sizes", "mini", "--fp16", "--torchscript", "x.pt");
-        assertEquals(2, r.exit());
+        r = CliRun.of("benchmark", "backbone", "--sizes", "mini", "--fp16", "--torchscript", "x.pt");
+        assertEquals(2, r.exitCode());
         assertTrue(r.err().contains("--fp16 times our model alone"), r.err());
-        r = run("benchmark", "backbone", "--sizes", "mini", "--resolutions", "32x32", "--batches", "1", "--torchscript", "missing.pt");
-        assertEquals(2, r.exit());
+        r = CliRun.of("benchmark", "backbone", "--sizes", "mini", "--resolutions", "32x32", "--batches", "1", "--torchscript", "missing.pt");
+        assertEquals(2, r.exitCode());
         assertTrue(r.err().contains("missing.pt"), r.err());
     }
 }

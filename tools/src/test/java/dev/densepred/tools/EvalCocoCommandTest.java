@@ -18,11 +18,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
-import picocli.CommandLine;
-
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.nio.file.Files;
@@ -53,18 +49,6 @@ class EvalCocoCommandTest {
     @TempDir
     Path tmp;
 
-    private record Run(int exitCode, String out, String err) {}
-
-    private static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cli = Main.commandLine();
-        cli.setOut(new PrintWriter(out, true));
-        cli.setErr(new PrintWriter(err, true));
-        int rc = cli.execute(args);
-        return new Run(rc, out.toString(), err.toString());
-    }
-
     static Stream<Arguments> cases() throws IOException {
         List<Arguments> out = new ArrayList<>();
         try (Stream<Path> dirs = Files.list(Fixtures.dir("coco_eval"))) {
@@ -80,7 +64,7 @@ class EvalCocoCommandTest {
     @MethodSource("cases")
     void printsThePycocotoolsSummaryAndWritesJson(String name, String type, Path dir) throws IOException {
         Path json = tmp.resolve("metrics.json");
-        Run r = run("eval-coco", "--gt", dir.resolve("gt.json").toString(), "--results",
+        CliRun r = CliRun.of("eval-coco", "--gt", dir.resolve("gt.json").toString(), "--results",
                 dir.resolve("dets_" + type + ".json").toString(), "--iou-type", type, "--json", json.toString());
         String where = name + " " + type;
         assertEquals(0, r.exitCode(), where + ": exit code; stderr: " + r.err());
@@ -130,23 +114,23 @@ class EvalCocoCommandTest {
         String gt = dir.resolve("gt.json").toString();
         String dets = dir.resolve("dets_bbox.json").toString();
 
-        Run missing = run("eval-coco", "--gt", tmp.resolve("nope.json").toString(), "--results", dets, "--iou-type", "bbox");
+        CliRun missing = CliRun.of("eval-coco", "--gt", tmp.resolve("nope.json").toString(), "--results", dets, "--iou-type", "bbox");
         assertEquals(2, missing.exitCode(), "missing file: exit 2");
         assertTrue(missing.err().startsWith("error: --gt " + tmp.resolve("nope.json") + ": no such file"), missing.err());
 
-        Run type = run("eval-coco", "--gt", gt, "--results", dets, "--iou-type", "keypoints");
+        CliRun type = CliRun.of("eval-coco", "--gt", gt, "--results", dets, "--iou-type", "keypoints");
         assertEquals(2, type.exitCode(), "unknown iou type: exit 2");
         assertTrue(type.err().contains("unknown iou type 'keypoints'; expected bbox or segm"), type.err());
 
         Path bad = Files.writeString(tmp.resolve("bad.json"),
                 "[{\"image_id\": -5, \"category_id\": 1, \"bbox\": [1, 2, 3, 4], \"score\": 0.5}]");
-        Run record = run("eval-coco", "--gt", gt, "--results", bad.toString(), "--iou-type", "bbox");
+        CliRun record = CliRun.of("eval-coco", "--gt", gt, "--results", bad.toString(), "--iou-type", "bbox");
         assertEquals(2, record.exitCode(), "bad record: exit 2");
         assertTrue(record.err().startsWith("error: " + bad + ": results[0] (image_id -5, category_id 1): image_id -5 is not in"),
                 record.err());
         assertEquals("", record.out(), "no summary after an error");
 
-        Run help = run("eval-coco", "--help");
+        CliRun help = CliRun.of("eval-coco", "--help");
         assertEquals(0, help.exitCode());
         assertTrue(help.out().contains("Examples:") && help.out().contains("--iou-type"), help.out());
     }

@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import picocli.CommandLine;
-
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -25,18 +23,6 @@ class PlotCommandTest {
 
     @TempDir
     Path tmp;
-
-    private record Run(int exitCode, String out, String err) {}
-
-    private static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cli = Main.commandLine();
-        cli.setOut(new PrintWriter(out, true));
-        cli.setErr(new PrintWriter(err, true));
-        int rc = cli.execute(args);
-        return new Run(rc, out.toString(), err.toString());
-    }
 
     private Path workDir(boolean withEval) throws IOException {
         Path dir = tmp.resolve("run");
@@ -65,7 +51,7 @@ class PlotCommandTest {
         assertEquals(List.of(50.0, 100.0), curves.val().get("mIoU").x());
 
         Path png = tmp.resolve("out/curves.png");
-        Run r = run("plot", dir.toString(), "--out", png.toString());
+        CliRun r = CliRun.of("plot", dir.toString(), "--out", png.toString());
         assertEquals(0, r.exitCode(), r.err());
         assertTrue(r.out().contains("wrote " + png), r.out());
         BufferedImage img = ImageIO.read(png.toFile());
@@ -76,19 +62,19 @@ class PlotCommandTest {
     @Test
     void withoutEvaluationThePanelIsLeftOut() throws IOException {
         Path dir = workDir(false);
-        assertEquals(0, run("plot", dir.toString()).exitCode());
+        assertEquals(0, CliRun.of("plot", dir.toString()).exitCode());
         assertEquals(3 * 320, ImageIO.read(dir.resolve("curves.png").toFile()).getHeight());
     }
 
     @Test
     void errorsNameTheFileAndLine() throws IOException {
-        Run missing = run("plot", tmp.resolve("nowhere").toString());
+        CliRun missing = CliRun.of("plot", tmp.resolve("nowhere").toString());
         assertEquals(2, missing.exitCode());
         assertTrue(missing.err().contains("scalars.jsonl (not a work directory"), missing.err());
         Path dir = tmp.resolve("bad");
         Files.createDirectories(dir);
         Files.write(dir.resolve("scalars.jsonl"), List.of("{\"iter\": 1, \"loss\": 2}", "not json"));
-        Run bad = run("plot", dir.toString());
+        CliRun bad = CliRun.of("plot", dir.toString());
         assertEquals(2, bad.exitCode());
         assertTrue(bad.err().contains("scalars.jsonl:2: not a JSON object"), bad.err());
     }
