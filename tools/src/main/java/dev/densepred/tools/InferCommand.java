@@ -18,7 +18,7 @@ import java.util.concurrent.Callable;
         mixinStandardHelpOptions = true,
         description = "Predict on images and write PNGs: boxes, masks and class names for detectors, a colour-coded segmentation blended over the image for segmenters.",
         footer = {"", "Examples:",
-                "  densepred infer configs/mask_rcnn/mask_rcnn_demo.json work_dirs/mask_rcnn_demo/latest.safetensors data/coco_mini/images/000000397133.jpg --out out/"})
+                "  densepred infer configs/mask_rcnn/mask_rcnn_demo.json work_dirs/demo/detection/iter_400.json data/coco_mini/images/000000397133.jpg --out out/"})
 final class InferCommand implements Callable<Integer> {
 
     @Parameters(index = "1", paramLabel = "CHECKPOINT", description = "Model weights.")

@@ -19,7 +19,7 @@ import java.util.concurrent.Callable;
         mixinStandardHelpOptions = true,
         description = "Evaluate a checkpoint on the config's test set and print the metrics (COCO AP tables or mIoU per class).",
         footer = {"", "Examples:",
-                "  densepred test configs/mask_rcnn/mask_rcnn_r50_fpn_1x_coco.json work_dirs/mask_rcnn_r50_fpn_1x_coco/best.safetensors --out results",
+                "  densepred test configs/mask_rcnn/mask_rcnn_r50_fpn_1x_coco.json work_dirs/mask_rcnn_r50_fpn_1x_coco/epoch_12.json --out results",
                 "  densepred test configs/upernet/upernet_mambaout_tiny_512x512_160k_ade20k.json CKPT --aug-test --show-dir preds/"})
 final class TestCommand implements Callable<Integer> {
 
