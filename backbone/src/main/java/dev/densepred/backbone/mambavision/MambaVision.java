@@ -79,8 +79,9 @@ public final class MambaVision extends Backbone {
                 throw new IllegalArgumentException("dim " + dim + " must be even, in_dim " + inDim + ", in_chans " + inChans
                         + " and mlp_ratio " + mlpRatio + " positive");
             }
-            if (!(dropPathRate >= 0 && dropPathRate < 1) || !(layerScale >= 0) || !(layerScaleConv >= 0)) {
-                throw new IllegalArgumentException("drop_path_rate must be in [0, 1), layer_scale and layer_scale_conv >= 0");
+            StageSettings.checkDropPathRate(dropPathRate);
+            if (!(layerScale >= 0) || !(layerScaleConv >= 0)) {
+                throw new IllegalArgumentException("layer_scale " + layerScale + " and layer_scale_conv " + layerScaleConv + " must be >= 0");
             }
             outIndices = StageSettings.checkOutIndices(outIndices, 4);
         }

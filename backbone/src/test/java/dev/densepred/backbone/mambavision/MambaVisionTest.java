@@ -2,6 +2,7 @@ package dev.densepred.backbone.mambavision;
 
 import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
@@ -78,5 +79,15 @@ class MambaVisionTest {
         assertTrue(tiny.stateTensors().containsKey("levels.3.blocks.1.mixer.conv1d_z.weight"));
         assertTrue(tiny.stateTensors().containsKey("levels.3.blocks.2.mixer.proj.bias"));
         assertTrue(!tiny.stateTensors().containsKey("levels.3.downsample.reduction.0.weight"));
+    }
+
+    @Test
+    void refusesBadDropPathAndLayerScaleNamingTheValue() {
+        IllegalArgumentException drop = assertThrows(IllegalArgumentException.class, () -> new MambaVision.Config(
+                List.of(1, 2, 3, 2), List.of(2, 2, 4, 4), List.of(8, 8, 4, 3), 16, 8, 4, 1.0, 0.5, 0.5, 3, List.of(0, 1, 2, 3), null));
+        assertTrue(drop.getMessage().contains("drop_path_rate must be in [0, 1), got 1.0"), drop.getMessage());
+        IllegalArgumentException scale = assertThrows(IllegalArgumentException.class, () -> new MambaVision.Config(
+                List.of(1, 2, 3, 2), List.of(2, 2, 4, 4), List.of(8, 8, 4, 3), 16, 8, 4, 0.0, 0.5, -1, 3, List.of(0, 1, 2, 3), null));
+        assertTrue(scale.getMessage().contains("layer_scale_conv -1.0 must be >= 0"), scale.getMessage());
     }
 }
