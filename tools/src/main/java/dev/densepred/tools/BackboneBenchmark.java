@@ -159,7 +159,7 @@ final class BackboneBenchmark implements Callable<Integer> {
         Map<String, Path> weightFiles = perSize("--weights", weights);
         List<int[]> sizesHw = new ArrayList<>();
         for (String r : resolutions) {
-            sizesHw.add(parseResolution(r));
+            sizesHw.add(HeightWidth.parse("--resolutions", r));
         }
         Device dev = startEngine();
         PrintWriter out = spec.commandLine().getOut();
@@ -389,7 +389,7 @@ final class BackboneBenchmark implements Callable<Integer> {
         List<Comparison> rows = new ArrayList<>();
         for (String name : names) {
             for (String r : resolutions) {
-                int[] hw = parseResolution(r);
+                int[] hw = HeightWidth.parse("--resolutions", r);
                 try (NDManager root = NDManager.newBaseManager(dev)) {
                     Engine.getInstance().setRandomSeed(0);
                     Backbone model = comparable(name);
@@ -513,19 +513,6 @@ final class BackboneBenchmark implements Callable<Integer> {
             }
         }
         return out;
-    }
-
-    private static int[] parseResolution(String r) {
-        String[] parts = r.toLowerCase(Locale.ROOT).split("x");
-        try {
-            int[] hw = {Integer.parseInt(parts[0].trim()), Integer.parseInt(parts[1].trim())};
-            if (parts.length == 2 && hw[0] > 0 && hw[1] > 0) {
-                return hw;
-            }
-        } catch (NumberFormatException | ArrayIndexOutOfBoundsException e) {
-            // reported below
-        }
-        throw new IllegalArgumentException("--resolutions: '" + r + "' is not HEIGHTxWIDTH, e.g. 800x1216");
     }
 
     private static double median(double[] v) {

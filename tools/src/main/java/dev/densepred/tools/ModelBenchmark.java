@@ -43,14 +43,7 @@ final class ModelBenchmark implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintStream console = options.console();
         Config cfg = options.load();
-        int[] hw = null;
-        if (size != null) {
-            String[] parts = size.toLowerCase(java.util.Locale.ROOT).split("x");
-            if (parts.length != 2) {
-                throw new IllegalArgumentException("--size " + size + ": expected HEIGHTxWIDTH, e.g. 800x1333");
-            }
-            hw = new int[] {Integer.parseInt(parts[0].trim()), Integer.parseInt(parts[1].trim())};
-        }
+        int[] hw = size == null ? null : HeightWidth.parse("--size", size);
         TaskJobs.forConfig(cfg).benchmark(cfg, new TaskJob.BenchmarkOptions(iters, warmup, hw, batch, json), console);
         return 0;
     }

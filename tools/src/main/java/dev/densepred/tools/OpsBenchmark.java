@@ -94,12 +94,9 @@ final class OpsBenchmark implements Callable<Integer> {
         if (rois <= 0 || channels <= 0 || repeat <= 0 || warmup < 0) {
             throw new IllegalArgumentException("--rois, --channels and --repeat must be positive and --warmup >= 0");
         }
-        String[] hw = image.toLowerCase().split("x");
-        if (hw.length != 2) {
-            throw new IllegalArgumentException("--image must be HEIGHTxWIDTH, e.g. 800x1333, found '" + image + "'");
-        }
-        int height = Integer.parseInt(hw[0].trim());
-        int width = Integer.parseInt(hw[1].trim());
+        int[] hw = HeightWidth.parse("--image", image);
+        int height = hw[0];
+        int width = hw[1];
         Device dev = Devices.parse(device);
         PrintWriter out = spec.commandLine().getOut();
         List<Row> rows = new ArrayList<>();
