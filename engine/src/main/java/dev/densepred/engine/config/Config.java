@@ -7,6 +7,7 @@ import com.google.gson.JsonObject;
 import java.util.Collections;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeSet;
 
 /**
  * A resolved config (bases merged, overrides applied) or a subtree of one, remembering for every key the file or
@@ -78,9 +79,20 @@ public final class Config {
         }
     }
 
-    /** {@code "file.json: 'a.b'"}-style location of this subtree for messages. */
+    /**
+     * {@code "file.json: 'a.b'"}-style location of this subtree for messages. Command-line overrides of keys below it
+     * follow in parentheses: a check over the whole subtree may be failing on a value one of them set, not the file's.
+     */
     public String describe() {
-        return originOf(path) + (path.isEmpty() ? "" : ": '" + path + "'");
+        TreeSet<String> overrides = new TreeSet<>();
+        for (Map.Entry<String, String> e : origins.entrySet()) {
+            boolean below = path.isEmpty() || e.getKey().startsWith(path + ".");
+            if (below && !e.getKey().equals(path) && e.getValue().startsWith(Overrides.ORIGIN + " ")) {
+                overrides.add(e.getValue());
+            }
+        }
+        return originOf(path) + (overrides.isEmpty() ? "" : " (with " + String.join(", ", overrides) + ")")
+                + (path.isEmpty() ? "" : ": '" + path + "'");
     }
 
     /** Every recorded origin (path to source), for tools that print where values came from. */

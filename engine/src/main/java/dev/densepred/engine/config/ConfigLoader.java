@@ -43,7 +43,10 @@ public final class ConfigLoader {
     /** Loads {@code file} with its bases, then applies {@code overrides} ({@code key.path=value}). */
     public static Config load(Path file, List<String> overrides) {
         Map<String, String> origins = new HashMap<>();
-        JsonObject root = loadFile(file.toAbsolutePath().normalize(), new ArrayDeque<>(), origins);
+        Path resolved = file.toAbsolutePath().normalize();
+        JsonObject root = loadFile(resolved, new ArrayDeque<>(), origins);
+        // checks over the whole config name the file the user gave
+        origins.put("", resolved.toString());
         Overrides.apply(root, overrides, origins);
         return new Config(root, "", origins);
     }

@@ -186,6 +186,12 @@ class ConfigTest {
     void validationInRecordConstructorsIsReportedWithTheLocation() throws IOException {
         Path c = write("c.json", "{\"max_iters\": -1}");
         assertMessage(() -> ConfigLoader.load(c).bind(Root.class), "max_iters must be positive, got -1");
+        // the file holds a valid value: the message names the flag that set the bad one
+        Path d = write("d.json", "{\"max_iters\": 10, \"model\": {\"num_classes\": 3}}");
+        assertMessage(() -> ConfigLoader.load(d, List.of("model.num_classes=4", "max_iters=-1")).bind(Root.class),
+                d + " (with --set max_iters=-1, --set model.num_classes=4): max_iters must be positive");
+        Config model = ConfigLoader.load(d, List.of("max_iters=-1")).at("model");
+        assertEquals(d + ": 'model'", model.describe());
     }
 
     @Test

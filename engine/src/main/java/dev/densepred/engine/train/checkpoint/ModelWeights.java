@@ -39,9 +39,12 @@ public final class ModelWeights {
 
     /** Copies the tensors of {@code path} into {@code model}'s parameters and buffers. */
     public static void load(Module model, Path path) throws IOException {
+        if (!Files.isRegularFile(path)) {
+            throw new NoSuchFileException(path.toString(), null, "no such checkpoint or weights file");
+        }
         Path file = resolve(path);
         if (!Files.isRegularFile(file)) {
-            throw new NoSuchFileException(file.toString(), null, "no such weights file");
+            throw new NoSuchFileException(file.toString(), null, "no such weights file (the model file of checkpoint " + path + ")");
         }
         Map<String, Parameter> own = model.stateTensors();
         try (SafeTensorsReader reader = SafeTensorsReader.open(file)) {
