@@ -390,8 +390,8 @@ public final class Runner<B, T extends TrainTask<B>> implements AutoCloseable {
             for (int r = 0; r < replicas; r++) {
                 long d0 = System.nanoTime();
                 if (!batches.hasNext()) {
-                    throw new IllegalStateException("the data source's epoch " + epoch + " ended before its " + data.batchesPerEpoch()
-                            + " batches (iteration " + it + ")");
+                    throw new IllegalStateException("the data source's epoch " + (epoch + 1) + " ended before its " + data.batchesPerEpoch()
+                            + " batches (iteration " + (it + 1) + ")");
                 }
                 batch.add(batches.next());
                 dataNanos += System.nanoTime() - d0;
@@ -462,9 +462,10 @@ public final class Runner<B, T extends TrainTask<B>> implements AutoCloseable {
         } catch (IOException e) {
             last = "unknown (" + e.getMessage() + ")";
         }
-        String msg = "training stopped at iteration " + it + " (epoch " + (it / iterationsPerEpoch) + "): " + what + "; losses: "
+        // 1-based, as the log lines and checkpoint names count
+        String msg = "training stopped at iteration " + (it + 1) + " (epoch " + (it / iterationsPerEpoch + 1) + "): " + what + "; losses: "
                 + values + "; grad_norm=" + gradNorm + ". Nothing was saved for this iteration; the last checkpoint is " + last;
-        logger.info("error: " + msg);
+        logger.fileOnly("error: " + msg);
         return new TrainingDivergedException(it, msg);
     }
 

@@ -263,7 +263,8 @@ class RunnerTest {
             TrainingDivergedException e = assertThrows(TrainingDivergedException.class, r::train);
             assertEquals(5, e.iteration());
             String m = e.getMessage();
-            assertAll(() -> assertTrue(m.contains("iteration 5"), m),
+            // the 0-based iteration 5 is the sixth, logged as [6/10] after the checkpoint iter_5
+            assertAll(() -> assertTrue(m.contains("iteration 6 (epoch 2)"), m),
                     () -> assertTrue(m.contains("loss_mse=") && m.contains("loss_l1=") && m.contains("mae="), m),
                     () -> assertTrue(kind.startsWith("nan loss") ? m.contains("loss_mse=NaN") : m.contains("gradient norm is not finite"), m),
                     () -> assertTrue(m.contains("iter_5.json"), "names the last good checkpoint: " + m));
@@ -276,7 +277,7 @@ class RunnerTest {
                 assertTrue(reader.load(name, m).isInfinite().logicalOr(reader.load(name, m).isNaN()).none().getBoolean(), name);
             }
         }
-        assertTrue(Files.readString(dir.resolve("train.log")).contains("training stopped at iteration 5"));
+        assertTrue(Files.readString(dir.resolve("train.log")).contains("error: training stopped at iteration 6"));
     }
 
     /** Two replicas of batch 2 against one replica of batch 4 (layer norm: no batch statistics). */

@@ -115,6 +115,11 @@ public final class TrainLogger implements AutoCloseable {
         write(text, line);
     }
 
+    /** A line in {@code train.log} only, for what reaches the console another way (the exception that stops a run). */
+    public void fileOnly(String line) {
+        write(text, line);
+    }
+
     /** Records a step; writes the window's line when the step closes a logging interval or the run. */
     public void step(Step s) {
         s.losses().forEach((k, v) -> windowLosses.merge(k, v, Double::sum));
