@@ -62,12 +62,12 @@ public final class Fpn extends Module {
         this.config = config;
         lateralConvs = addChild("lateral_convs", new Sequential<>());
         fpnConvs = addChild("fpn_convs", new Sequential<>());
-        // mmdetection's FPN declares Xavier-uniform init_cfg, but mmengine runs the children's init_weights after it,
-        // and mmcv's ConvModule.init_weights draws Kaiming normal (fan-out, ReLU) weights with zero bias: that is
-        // what an mmdetection FPN starts from.
+        // mmdetection's FPN init_cfg: Xavier uniform over every Conv2d, zero bias. mmengine then runs init_weights
+        // only of direct children that have one; lateral_convs and fpn_convs are plain ModuleLists, so ConvModule's
+        // Kaiming init (at construction) is overwritten and never redone.
         for (int c : in) {
-            lateralConvs.add(new ConvModule(c, config.outChannels(), 1, false, Init.kaimingNormalFanOut()));
-            fpnConvs.add(new ConvModule(config.outChannels(), config.outChannels(), 3, false, Init.kaimingNormalFanOut()));
+            lateralConvs.add(new ConvModule(c, config.outChannels(), 1, false, Init.xavierUniform()));
+            fpnConvs.add(new ConvModule(config.outChannels(), config.outChannels(), 3, false, Init.xavierUniform()));
         }
     }
 

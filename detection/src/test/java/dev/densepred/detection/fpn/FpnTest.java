@@ -3,6 +3,7 @@ package dev.densepred.detection.fpn;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -41,6 +42,30 @@ class FpnTest {
             assertEquals(new Shape(16), p.get("lateral_convs." + i + ".conv.bias").shape());
             assertEquals(new Shape(16, 16, 3, 3), p.get("fpn_convs." + i + ".conv.weight").shape());
             assertEquals(new Shape(16), p.get("fpn_convs." + i + ".conv.bias").shape());
+        }
+    }
+
+    @Test
+    void convolutionsStartXavierUniformWithZeroBias() {
+        // mmdetection's FPN init_cfg (Xavier uniform, gain 1) is what its convs end with: bound sqrt(6 / (fan_in + fan_out))
+        try (NDManager m = NDManager.newBaseManager()) {
+            Fpn fpn = new Fpn(new Fpn.Config(List.of(), 64, 5), levels(32, 64, 96, 128));
+            fpn.initialize(m);
+            for (Map.Entry<String, Parameter> e : fpn.stateTensors().entrySet()) {
+                NDArray a = e.getValue().array();
+                if (e.getKey().endsWith(".bias")) {
+                    assertEquals(0f, a.abs().max().getFloat(), e.getKey());
+                    continue;
+                }
+                Shape s = a.getShape();
+                long receptive = s.get(2) * s.get(3);
+                double bound = Math.sqrt(6.0 / (s.get(1) * receptive + s.get(0) * receptive));
+                double maxAbs = a.abs().max().getFloat();
+                // a uniform draw of thousands of values reaches within 2% of its bound and has std bound / sqrt(3)
+                assertTrue(maxAbs <= bound && maxAbs > 0.98 * bound, e.getKey() + ": max |w| " + maxAbs + ", bound " + bound);
+                double std = Math.sqrt(a.square().mean().getFloat());
+                assertEquals(bound / Math.sqrt(3), std, 0.05 * bound / Math.sqrt(3), e.getKey());
+            }
         }
     }
 
