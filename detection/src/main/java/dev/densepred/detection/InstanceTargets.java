@@ -3,16 +3,17 @@ package dev.densepred.detection;
 import java.util.Arrays;
 
 /**
- * The ground truth of one training image in input pixels (after resize and flip, before padding): what
- * {@link MaskRcnn#forwardTrain} learns from, mmdetection's {@code gt_instances}.
+ * The ground truth of one training image in input pixels (after resize and flip): what {@link MaskRcnn#forwardTrain}
+ * learns from, mmdetection's {@code gt_instances}.
  *
  * @param boxes {@code n * 4} xyxy boxes, finite, {@code x2 >= x1} and {@code y2 >= y1}
  * @param labels {@code n} contiguous 0-based class indices
- * @param masks {@code n * maskHeight * maskWidth} bytes of 0 or 1, one row-major bitmap per instance at the image's
- *     input size (the layout {@link dev.densepred.detection.roi.MaskTargets#targets(byte[], int, int, int,
- *     ai.djl.ndarray.NDArray, int[])} takes); may be empty (length 0) for a model without a mask head
- * @param maskHeight bitmap rows (the image's input height)
- * @param maskWidth bitmap columns (the image's input width)
+ * @param masks {@code n * maskHeight * maskWidth} bytes of 0 or 1, one row-major bitmap per instance, the image's
+ *     content at the top left of the batch's padded size and 0 beyond, as mmdetection's {@code pad_mask=True} (the
+ *     layout {@link dev.densepred.detection.roi.MaskTargets#targets(byte[], int, int, int, ai.djl.ndarray.NDArray,
+ *     int[])} takes); may be empty (length 0) for a model without a mask head
+ * @param maskHeight bitmap rows (the batch's padded height)
+ * @param maskWidth bitmap columns (the batch's padded width)
  */
 public record InstanceTargets(float[] boxes, int[] labels, byte[] masks, int maskHeight, int maskWidth) {
 

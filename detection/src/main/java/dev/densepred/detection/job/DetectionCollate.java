@@ -16,7 +16,9 @@ import java.util.List;
 /**
  * The detection batch (mmdet's {@code DetDataPreprocessor} plus the packed {@code gt_instances}): images padded
  * bottom/right with 0 to the batch's largest size rounded up to a multiple of 32, each image's
- * {@link ImageMeta}, and its {@link InstanceTargets} (boxes, labels and masks at the image's unpadded input size).
+ * {@link ImageMeta}, and its {@link InstanceTargets}: boxes and labels in input pixels, masks padded with 0 to the
+ * batch's padded size as {@code pad_mask=True} does in mmdetection's Mask R-CNN configs (mask targets sample the last
+ * half pixel of an image's content against that padding).
  * Not thread-safe: one instance per consumer thread, like {@link Collate}.
  */
 public final class DetectionCollate {
@@ -41,29 +43,40 @@ public final class DetectionCollate {
     /** The batch of {@code samples}, its arrays in {@code manager}. */
     public Batch collate(List<DetectionSample> samples, NDManager manager) {
         List<ImageSample> images = new ArrayList<>(samples.size());
-        List<InstanceTargets> targets = new ArrayList<>(samples.size());
         long[] ids = new long[samples.size()];
         for (int i = 0; i < samples.size(); i++) {
-            DetectionSample s = samples.get(i);
-            images.add(s.image());
-            ids[i] = s.imageId();
-            targets.add(targets(s));
+            images.add(samples.get(i).image());
+            ids[i] = samples.get(i).imageId();
         }
         ImageBatch b = collate.collate(images, manager);
+        int padHeight = Math.toIntExact(b.images().getShape().get(2));
+        int padWidth = Math.toIntExact(b.images().getShape().get(3));
+        List<InstanceTargets> targets = new ArrayList<>(samples.size());
+        for (DetectionSample s : samples) {
+            targets.add(targets(s, padHeight, padWidth));
+        }
         return new Batch(b.images(), b.metas(), targets, ids);
     }
 
-    /** The sample's ground truth as the model takes it (no instances for a test sample). */
-    static InstanceTargets targets(DetectionSample s) {
+    /** The sample's ground truth as the model takes it, masks padded to {@code padHeight x padWidth} (none for a test sample). */
+    static InstanceTargets targets(DetectionSample s, int padHeight, int padWidth) {
         int h = s.image().height();
         int w = s.image().width();
         if (s.labels() == null) {
-            return new InstanceTargets(new float[0], new int[0], new byte[0], h, w);
+            return new InstanceTargets(new float[0], new int[0], new byte[0], padHeight, padWidth);
         }
         if (s.masks().width() != w || s.masks().height() != h) {
             throw new IllegalStateException("image id " + s.imageId() + ": masks are " + s.masks().width() + "x"
                     + s.masks().height() + " but the image content is " + w + "x" + h);
         }
-        return new InstanceTargets(s.boxes().toArray(), s.labels(), s.masks().toArray(), h, w);
+        byte[] content = s.masks().toArray();
+        int n = s.labels().length;
+        byte[] padded = new byte[Math.multiplyExact(n, padHeight * padWidth)];
+        for (int k = 0; k < n; k++) {
+            for (int y = 0; y < h; y++) {
+                System.arraycopy(content, (k * h + y) * w, padded, (k * padHeight + y) * padWidth, w);
+            }
+        }
+        return new InstanceTargets(s.boxes().toArray(), s.labels(), padded, padHeight, padWidth);
     }
 }

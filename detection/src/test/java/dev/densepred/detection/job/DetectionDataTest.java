@@ -117,7 +117,7 @@ class DetectionDataTest {
     }
 
     @Test
-    void collatePadsToMultiplesOf32AndKeepsTargetsAtContentSize() throws IOException {
+    void collatePadsImagesAndMasksToMultiplesOf32() throws IOException {
         String pipeline = "[{\"type\": \"Resize\", \"scale\": [100, 70], \"keep_ratio\": true}, {\"type\": \"Normalize\"},"
                 + " {\"type\": \"Pad\", \"size_divisor\": 32}]";
         DetectionSettings.DataLoader settings = loaderSettings(dataset(), pipeline);
@@ -142,20 +142,43 @@ class DetectionDataTest {
                     () -> assertEquals(70, metas.get(0).height()),
                     () -> assertEquals(93, metas.get(0).width()),
                     () -> assertEquals(48, metas.get(0).oriHeight()),
-                    () -> assertEquals(70, t0.maskHeight()),
-                    () -> assertEquals(93, t0.maskWidth()),
-                    () -> assertEquals(100, t1.maskHeight()),
-                    () -> assertEquals(63, t1.maskWidth()),
+                    // masks padded with 0 to the batch's size, as mmdet's pad_mask=True
+                    () -> assertEquals(128, t0.maskHeight()),
+                    () -> assertEquals(96, t0.maskWidth()),
+                    () -> assertEquals(128, t1.maskHeight()),
+                    () -> assertEquals(96, t1.maskWidth()),
+                    () -> assertArrayEquals(landscape.masks().toArray(), crop(t0.masks(), t0.size(), 128, 96, 70, 93)),
+                    () -> assertTrue(sum(t0.masks()) > 0),
+                    () -> assertEquals(sum(landscape.masks().toArray()), sum(t0.masks()), "nothing but zeros in the padding"),
                     () -> assertEquals(1, t0.size()),
                     () -> assertArrayEquals(new long[] {1L, 6L}, b.imageIds()),
                     // padding below and right of the content is exactly 0 (after normalising, as mmdet)
                     () -> assertEquals(0f, x.get(new NDIndex("0, :, 70:, :")).abs().sum().getFloat()),
-                    () -> assertEquals(0f, x.get(new NDIndex("0, :, :, 96:")).abs().sum().getFloat()),
+                    () -> assertEquals(0f, x.get(new NDIndex("0, :, :, 93:")).abs().sum().getFloat()),
                     () -> assertEquals(0f, x.get(new NDIndex("1, :, :, 63:")).abs().sum().getFloat()),
                     () -> assertTrue(x.get(new NDIndex("0, :, :70, :93")).abs().sum().getFloat() > 0));
             // the box is scaled by the resize factors: [10, 10, 40, 30] * (93/64, 70/48)
             float[] box = t0.boxes();
             assertArrayEquals(new float[] {10 * 93f / 64, 10 * 70f / 48, 40 * 93f / 64, 30 * 70f / 48}, box, 1e-3f);
         }
+    }
+
+    /** The top-left {@code h x w} of {@code n} bitmaps of {@code ph x pw} bytes. */
+    private static byte[] crop(byte[] padded, int n, int ph, int pw, int h, int w) {
+        byte[] out = new byte[n * h * w];
+        for (int k = 0; k < n; k++) {
+            for (int y = 0; y < h; y++) {
+                System.arraycopy(padded, (k * ph + y) * pw, out, (k * h + y) * w, w);
+            }
+        }
+        return out;
+    }
+
+    private static int sum(byte[] bits) {
+        int s = 0;
+        for (byte b : bits) {
+            s += b;
+        }
+        return s;
     }
 }
