@@ -133,18 +133,34 @@ public final class BitmapMasks implements Geometry {
         }
     }
 
+    /**
+     * A copy of the masks padded with 0 below and right to {@code paddedWidth x paddedHeight}, as mmdet's
+     * {@code BitmapMasks.pad} (what {@code pad_mask=True} does to a batch's masks).
+     */
+    public byte[] toPaddedArray(int paddedWidth, int paddedHeight) {
+        if (paddedWidth < width || paddedHeight < height) {
+            throw new IllegalArgumentException("cannot pad " + width + "x" + height + " masks to " + paddedWidth + "x" + paddedHeight);
+        }
+        return window(0, 0, paddedWidth, paddedHeight);
+    }
+
     @Override
     public void crop(int x, int y, int cropWidth, int cropHeight) {
-        byte[] out = new byte[Math.multiplyExact(count, cropWidth * cropHeight)];
-        int w = Math.min(cropWidth, width - x);
-        for (int i = 0; i < count; i++) {
-            for (int r = 0; r < cropHeight && y + r < height; r++) {
-                System.arraycopy(data, i * width * height + (y + r) * width + x, out, i * cropWidth * cropHeight + r * cropWidth, w);
-            }
-        }
-        data = out;
+        data = window(x, y, cropWidth, cropHeight);
         width = cropWidth;
         height = cropHeight;
+    }
+
+    /** The {@code w x h} window at {@code (x, y)} of every mask; what lies beyond the masks is 0. */
+    private byte[] window(int x, int y, int w, int h) {
+        byte[] out = new byte[Math.multiplyExact(count, w * h)];
+        int copied = Math.min(w, width - x);
+        for (int i = 0; i < count; i++) {
+            for (int r = 0; r < h && y + r < height; r++) {
+                System.arraycopy(data, i * width * height + (y + r) * width + x, out, i * w * h + r * w, copied);
+            }
+        }
+        return out;
     }
 
     @Override

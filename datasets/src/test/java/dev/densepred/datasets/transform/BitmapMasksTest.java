@@ -55,6 +55,19 @@ class BitmapMasksTest {
     }
 
     @Test
+    void padsWithZerosBelowAndRightWithoutChangingTheMasks() {
+        BitmapMasks m = box();
+        assertArrayEquals(new byte[] {
+            0, 1, 1, 0, 0,
+            0, 1, 1, 0, 0,
+            0, 0, 0, 0, 0,
+            0, 0, 0, 0, 0}, m.toPaddedArray(5, 4));
+        assertEquals(4, m.width());
+        assertArrayEquals(box().toArray(), m.toPaddedArray(4, 3));
+        assertThrows(IllegalArgumentException.class, () -> m.toPaddedArray(3, 4));
+    }
+
+    @Test
     void refusesAMaskOfAnotherSize() {
         RleMask other = MaskApi.frBbox(new double[] {0, 0, 1, 1}, 5, 5);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,

@@ -69,14 +69,6 @@ public final class DetectionCollate {
             throw new IllegalStateException("image id " + s.imageId() + ": masks are " + s.masks().width() + "x"
                     + s.masks().height() + " but the image content is " + w + "x" + h);
         }
-        byte[] content = s.masks().toArray();
-        int n = s.labels().length;
-        byte[] padded = new byte[Math.multiplyExact(n, padHeight * padWidth)];
-        for (int k = 0; k < n; k++) {
-            for (int y = 0; y < h; y++) {
-                System.arraycopy(content, (k * h + y) * w, padded, (k * padHeight + y) * padWidth, w);
-            }
-        }
-        return new InstanceTargets(s.boxes().toArray(), s.labels(), padded, padHeight, padWidth);
+        return new InstanceTargets(s.boxes().toArray(), s.labels(), s.masks().toPaddedArray(padWidth, padHeight), padHeight, padWidth);
     }
 }
