@@ -30,7 +30,7 @@ class Features(torch.nn.Module):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument('--sizes', default='tiny', help='comma-separated: femto, kobe, tiny, small, base')
+    parser.add_argument('--sizes', default='tiny', help='comma-separated: femto, kobe, tiny, small, base, or one of the _rw models (small_rw, base_plus_rw, ...)')
     parser.add_argument('--out', default='.', help='folder for mambaout_<size>_features.pt and mambaout_<size>_timm.pth')
     parser.add_argument('--pretrained', action='store_true', help="timm's hub weights instead of a seeded random init")
     args = parser.parse_args()

@@ -60,4 +60,15 @@ class BackboneRegistryTest {
                 + " \"expansion_ratio\": 2.6666666666666665, \"in_chans\": 3}").getAsJsonObject();
         assertEquals(MambaOut.Config.tiny(), ((MambaOut) BackboneRegistry.build(Config.of(dense, "t.json"))).config());
     }
+
+    @Test
+    void timmsRwOptionsBindUnderTimmsArgumentNames() {
+        Backbone plus = BackboneRegistry.build(config("{\"type\": \"MambaOut\", \"depths\": [3, 4, 30, 3], \"dims\": [128, 256, 512, 768],"
+                + " \"expansion_ratio\": 3.0, \"conv_ratio\": 1.5, \"stem_mid_norm\": false, \"downsample\": \"conv_nf\","
+                + " \"ls_init_value\": 1e-6, \"act_layer\": \"silu\", \"head_fn\": \"norm_mlp\"}"));
+        assertEquals(MambaOut.Config.basePlusRw(), ((MambaOut) plus).config());
+        ConfigException act = assertThrows(ConfigException.class,
+                () -> BackboneRegistry.build(config("{\"type\": \"MambaOut\", \"act_layer\": \"relu\"}")));
+        assertTrue(act.getMessage().contains("act_layer") && act.getMessage().contains("silu"), act.getMessage());
+    }
 }

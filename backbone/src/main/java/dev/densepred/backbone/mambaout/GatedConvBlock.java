@@ -12,6 +12,7 @@ import dev.densepred.backbone.LocalScope;
 import dev.densepred.engine.nn.Conv2d;
 import dev.densepred.engine.nn.Functional;
 import dev.densepred.engine.nn.LayerNorm;
+import dev.densepred.engine.nn.LayerScale;
 import dev.densepred.engine.nn.Linear;
 import dev.densepred.engine.nn.Module;
 import dev.densepred.engine.runtime.Autograd;
@@ -19,11 +20,12 @@ import dev.densepred.engine.runtime.Autograd;
 /**
  * The Gated CNN block of MambaOut (timm {@code GatedConvBlock}, official {@code GatedCNNBlock}): LayerNorm, fc1 to
  * {@code 2 * hidden}, split into gate {@code g}, identity {@code i} and conv part {@code c} (the last
- * {@code conv_channels}), a depthwise 7x7 convolution on {@code c}, {@code fc2(GELU(g) * cat(i, c))}, stochastic
- * depth, residual.
+ * {@code conv_channels}), a depthwise 7x7 convolution on {@code c}, {@code fc2(act(g) * cat(i, c))} (act: GELU, or
+ * SiLU in two of timm's {@code _rw} models), LayerScale {@code ls} where the network has one, stochastic depth,
+ * residual.
  *
  * <p>Two evaluation orders give the same numbers. While autograd records, the block runs timm's ops. Otherwise it
- * avoids the concatenation: the product is written into {@code GELU(g)} in place, one slice against {@code i} and
+ * avoids the concatenation: the product is written into {@code act(g)} in place, one slice against {@code i} and
  * one against the convolution output, and the linear layers take 2-D input so that PyTorch fuses their bias into
  * the matrix product.
  */
@@ -44,8 +46,12 @@ final class GatedConvBlock extends Module {
     private final Linear fc1;
     private final Conv2d conv;
     private final Linear fc2;
+    private final LayerScale ls;
+    private final MambaOut.Activation act;
 
-    GatedConvBlock(int dim, double expansionRatio, int kernelSize, double convRatio, double dropPath) {
+    /** @param lsInitValue initial LayerScale gamma, or null for none */
+    GatedConvBlock(int dim, double expansionRatio, int kernelSize, double convRatio, Double lsInitValue, MambaOut.Activation act,
+                   double dropPath) {
         this.dim = dim;
         this.hidden = (int) (expansionRatio * dim); // truncated in double precision, as Python's int()
         this.convChannels = (int) (convRatio * dim);
@@ -55,6 +61,8 @@ final class GatedConvBlock extends Module {
         conv = addChild("conv", new Conv2d(convChannels, convChannels, kernelSize,
                 Conv2d.Options.defaults().withPadding(kernelSize / 2).withGroups(convChannels), MambaOut.WEIGHT_INIT, MambaOut.BIAS_INIT));
         fc2 = addChild("fc2", new Linear(hidden, dim, true, MambaOut.WEIGHT_INIT, MambaOut.BIAS_INIT));
+        ls = lsInitValue == null ? null : addChild("ls", new LayerScale(dim, lsInitValue));
+        this.act = act;
     }
 
     int hidden() {
@@ -88,17 +96,20 @@ final class GatedConvBlock extends Module {
         NDArray i = gic.get(1); // [N, H, W, hidden - cc]
         NDArray c = gic.get(2); // [N, H, W, cc]
         c = conv.forward(c.transpose(0, 3, 1, 2)).transpose(0, 2, 3, 1); // NCHW view for the conv, back to [N, H, W, cc]
-        NDArray gated = Functional.gelu(g).mul(NDArrays.concat(new NDList(i, c), 3)); // [N, H, W, hidden], contiguous
+        NDArray gated = act.apply(g).mul(NDArrays.concat(new NDList(i, c), 3)); // [N, H, W, hidden], contiguous
         NDArray out = fc2.forward(gated.reshape(n * h * w, hidden)).reshape(n, h, w, dim);
+        if (ls != null) {
+            out = ls.forward(out);
+        }
         return Functional.dropPath(out, dropPath, isTraining()).add(x);
     }
 
     /**
      * Without autograd. The conv part of fc1 is computed first, as its own matrix product (a row slice of the
      * weight), so that it is contiguous for the convolution. Everything else works on one pixel at a time, so it
-     * runs over chunks of rows small enough to stay in cache: the gate and identity part of fc1, GELU, the product
-     * written into the GELU output in place (no concatenation), fc2 and the residual added in place. Linear layers
-     * take 2-D input, for which PyTorch fuses the bias into the matrix product.
+     * runs over chunks of rows small enough to stay in cache: the gate and identity part of fc1, the activation, the
+     * product written into its output in place (no concatenation), fc2, the layer scale and the residual added in
+     * place. Linear layers take 2-D input, for which PyTorch fuses the bias into the matrix product.
      */
     private NDArray forwardInPlace(NDArray x, boolean reuseInput) {
         long n = x.getShape().get(0);
@@ -122,12 +133,15 @@ final class GatedConvBlock extends Module {
         for (long r0 = 0; r0 < rows; r0 += chunk) {
             long r1 = Math.min(rows, r0 + chunk);
             NDArray gi = Functional.linear(slice(normed, 0, r0, r1), wGateId, bGateId); // [R, hidden + hidden - cc] = [g | i]
-            NDArray gated = Functional.gelu(slice(gi, 1, 0, hidden)); // [R, hidden]
+            NDArray gated = act.apply(slice(gi, 1, 0, hidden)); // [R, hidden]
             if (split > hidden) {
                 JniUtils.muli(pt(slice(gated, 1, 0, split - hidden)), pt(slice(gi, 1, hidden, split))); // *= i
             }
             JniUtils.muli(pt(slice(gated, 1, split - hidden, hidden)), pt(slice(mixed, 0, r0, r1))); // *= conv(c)
             NDArray projected = fc2.forward(gated); // [R, C]
+            if (ls != null) {
+                JniUtils.muli(pt(projected), pt(ls.gamma().array())); // *= gamma
+            }
             JniUtils.addi(pt(slice(out, 0, r0, r1)), pt(projected)); // residual += fc2(...)
             gi.close();
             gated.close();

@@ -8,6 +8,7 @@ import dev.densepred.backbone.FeatureInfo;
 import dev.densepred.backbone.LoadReport;
 import dev.densepred.backbone.StageSettings;
 import dev.densepred.backbone.StochasticDepth;
+import dev.densepred.engine.nn.Functional;
 import dev.densepred.engine.nn.Init;
 import dev.densepred.engine.nn.LayerNorm;
 import dev.densepred.engine.nn.Sequential;
@@ -26,7 +27,9 @@ import java.util.function.UnaryOperator;
  *
  * <p>Layout: a stride-4 {@link Stem}, then four stages whose blocks run channels-last ({@code [N, H, W, C]}); stages
  * 1 to 3 start with a stride-2 {@link Downsample}. With {@code num_classes > 0} the network ends in timm's
- * {@link MlpHead} (for ImageNet checks). With {@code num_classes = 0}, dense-prediction mode, the head is dropped
+ * {@link MlpHead} (for ImageNet checks). Besides the five released sizes, timm's {@code mambaout_*_rw} family is
+ * built too (no norm between the stem's convolutions, the downsampling norm first, LayerScale, SiLU in two of
+ * them, timm's norm-MLP head), so that its hub weights load as they are. With {@code num_classes = 0}, dense-prediction mode, the head is dropped
  * and each output stage gets its own freshly initialised LayerNorm over channels, named {@code outnorm{i}} as the
  * VMamba detection and segmentation backbones (whose recipes MambaOut follows) name them.
  */
@@ -39,6 +42,24 @@ public final class MambaOut extends Backbone {
     static final Init BIAS_INIT = Init.zeros();
     private static final int HEAD_MLP_RATIO = 4;
 
+    /** timm's {@code downsample}: the LayerNorm after the convolution (released sizes) or before it ({@code _rw}). */
+    public enum Downsampling { CONV, CONV_NF }
+
+    /** timm's {@code act_layer} for the stem and the blocks; both heads use GELU whatever it is, as timm's do. */
+    public enum Activation {
+        GELU, SILU;
+
+        NDArray apply(NDArray x) {
+            return this == GELU ? Functional.gelu(x) : Functional.silu(x);
+        }
+    }
+
+    /**
+     * timm's {@code head_fn}: {@code default} is MambaOut's MLP head (pool, norm, fc, GELU, norm, fc); {@code norm_mlp}
+     * is timm's {@code ClNormMlpClassifierHead}, the same without the second norm.
+     */
+    public enum HeadFn { DEFAULT, NORM_MLP }
+
     /**
      * Settings of a MambaOut network; JSON keys are the snake_case names.
      *
@@ -48,6 +69,11 @@ public final class MambaOut extends Backbone {
      * @param kernelSize depthwise kernel of the token mixer
      * @param expansionRatio {@code hidden = int(expansion_ratio * dim)}, 8/3 in every released size
      * @param convRatio fraction of the channels the depthwise convolution sees ({@code int(conv_ratio * dim)})
+     * @param stemMidNorm a LayerNorm between the stem's two convolutions (the released sizes; not the {@code _rw})
+     * @param downsample where each downsampling LayerNorm sits
+     * @param lsInitValue initial LayerScale {@code gamma} on each block's branch, or null for none (the released sizes)
+     * @param actLayer activation of the stem and the blocks' gate
+     * @param headFn classifier head when {@code num_classes > 0}
      * @param dropPathRate stochastic depth of the last block, spread linearly from 0 over all blocks
      * @param outIndices stages whose outputs {@link #forward} returns, increasing
      * @param numClasses 0 for dense prediction (no head, per-stage output norms), &gt; 0 for the ImageNet classifier
@@ -60,6 +86,11 @@ public final class MambaOut extends Backbone {
             int kernelSize,
             double expansionRatio,
             double convRatio,
+            boolean stemMidNorm,
+            Downsampling downsample,
+            Double lsInitValue,
+            Activation actLayer,
+            HeadFn headFn,
             double dropPathRate,
             List<Integer> outIndices,
             int numClasses,
@@ -80,6 +111,13 @@ public final class MambaOut extends Backbone {
             }
             if (inChans < 1 || kernelSize < 1 || kernelSize % 2 == 0) {
                 throw new IllegalArgumentException("in_chans " + inChans + " must be >= 1 and kernel_size " + kernelSize + " odd");
+            }
+            if (downsample == null || actLayer == null || headFn == null) {
+                throw new IllegalArgumentException("downsample (conv, conv_nf), act_layer (gelu, silu) and head_fn (default, norm_mlp)"
+                        + " must be set, got " + downsample + ", " + actLayer + " and " + headFn);
+            }
+            if (lsInitValue != null && !Double.isFinite(lsInitValue)) {
+                throw new IllegalArgumentException("ls_init_value must be a number or null (no LayerScale), got " + lsInitValue);
             }
             StageSettings.checkDropPathRate(dropPathRate);
             if (numClasses < 0) {
@@ -117,12 +155,40 @@ public final class MambaOut extends Backbone {
             return of(List.of(3, 4, 27, 3), List.of(128, 256, 512, 768));
         }
 
+        /** timm's {@code mambaout_small_rw}: 48.5M parameters with the 1000-class head. */
+        public static Config smallRw() {
+            return rw(List.of(3, 4, 27, 3), List.of(96, 192, 384, 576), 8.0 / 3.0, 1.0, Activation.GELU);
+        }
+
+        /** timm's {@code mambaout_base_short_rw}: 88.8M parameters with the 1000-class head. */
+        public static Config baseShortRw() {
+            return rw(List.of(3, 3, 25, 3), List.of(128, 256, 512, 768), 3.0, 1.25, Activation.GELU);
+        }
+
+        /** timm's {@code mambaout_base_tall_rw}: 86.5M parameters with the 1000-class head. */
+        public static Config baseTallRw() {
+            return rw(List.of(3, 4, 30, 3), List.of(128, 256, 512, 768), 2.5, 1.25, Activation.GELU);
+        }
+
+        /** timm's {@code mambaout_base_wide_rw}: 94.4M parameters with the 1000-class head. */
+        public static Config baseWideRw() {
+            return rw(List.of(3, 4, 27, 3), List.of(128, 256, 512, 768), 3.0, 1.5, Activation.SILU);
+        }
+
+        /** timm's {@code mambaout_base_plus_rw}: 101.7M parameters with the 1000-class head. */
+        public static Config basePlusRw() {
+            return rw(List.of(3, 4, 30, 3), List.of(128, 256, 512, 768), 3.0, 1.5, Activation.SILU);
+        }
+
         /** The small network of the golden fixtures, for tests. */
         public static Config mini() {
             return of(List.of(1, 1, 2, 1), List.of(16, 32, 48, 64));
         }
 
-        /** A released size by name: femto, kobe, tiny, small, base (or mini). */
+        /**
+         * A size by name: femto, kobe, tiny, small, base, timm's small_rw, base_short_rw, base_tall_rw, base_wide_rw,
+         * base_plus_rw (or mini).
+         */
         public static Config named(String size) {
             return switch (size.toLowerCase(Locale.ROOT)) {
                 case "femto" -> femto();
@@ -130,37 +196,58 @@ public final class MambaOut extends Backbone {
                 case "tiny" -> tiny();
                 case "small" -> small();
                 case "base" -> base();
+                case "small_rw" -> smallRw();
+                case "base_short_rw" -> baseShortRw();
+                case "base_tall_rw" -> baseTallRw();
+                case "base_wide_rw" -> baseWideRw();
+                case "base_plus_rw" -> basePlusRw();
                 case "mini" -> mini();
-                default -> throw new IllegalArgumentException("unknown MambaOut size '" + size + "' (femto, kobe, tiny, small, base, mini)");
+                default -> throw new IllegalArgumentException("unknown MambaOut size '" + size
+                        + "' (femto, kobe, tiny, small, base, small_rw, base_short_rw, base_tall_rw, base_wide_rw, base_plus_rw, mini)");
             };
         }
 
         private static Config of(List<Integer> depths, List<Integer> dims) {
+            return new Config(depths, dims, 3, 7, 8.0 / 3.0, 1.0, true, Downsampling.CONV, null, Activation.GELU, HeadFn.DEFAULT,
+                    0.0, allStages(depths), 0, null);
+        }
+
+        private static Config rw(List<Integer> depths, List<Integer> dims, double expansionRatio, double convRatio, Activation act) {
+            return new Config(depths, dims, 3, 7, expansionRatio, convRatio, false, Downsampling.CONV_NF, 1e-6, act, HeadFn.NORM_MLP,
+                    0.0, allStages(depths), 0, null);
+        }
+
+        private static List<Integer> allStages(List<Integer> depths) {
             List<Integer> all = new ArrayList<>();
             for (int i = 0; i < depths.size(); i++) {
                 all.add(i);
             }
-            return new Config(depths, dims, 3, 7, 8.0 / 3.0, 1.0, 0.0, all, 0, null);
+            return all;
         }
 
         public Config withNumClasses(int n) {
-            return new Config(depths, dims, inChans, kernelSize, expansionRatio, convRatio, dropPathRate, outIndices, n, pretrained);
+            return new Config(depths, dims, inChans, kernelSize, expansionRatio, convRatio, stemMidNorm, downsample, lsInitValue,
+                    actLayer, headFn, dropPathRate, outIndices, n, pretrained);
         }
 
         public Config withDropPathRate(double rate) {
-            return new Config(depths, dims, inChans, kernelSize, expansionRatio, convRatio, rate, outIndices, numClasses, pretrained);
+            return new Config(depths, dims, inChans, kernelSize, expansionRatio, convRatio, stemMidNorm, downsample, lsInitValue,
+                    actLayer, headFn, rate, outIndices, numClasses, pretrained);
         }
 
         public Config withOutIndices(List<Integer> indices) {
-            return new Config(depths, dims, inChans, kernelSize, expansionRatio, convRatio, dropPathRate, indices, numClasses, pretrained);
+            return new Config(depths, dims, inChans, kernelSize, expansionRatio, convRatio, stemMidNorm, downsample, lsInitValue,
+                    actLayer, headFn, dropPathRate, indices, numClasses, pretrained);
         }
 
         public Config withConvRatio(double ratio) {
-            return new Config(depths, dims, inChans, kernelSize, expansionRatio, ratio, dropPathRate, outIndices, numClasses, pretrained);
+            return new Config(depths, dims, inChans, kernelSize, expansionRatio, ratio, stemMidNorm, downsample, lsInitValue,
+                    actLayer, headFn, dropPathRate, outIndices, numClasses, pretrained);
         }
 
         public Config withPretrained(String file) {
-            return new Config(depths, dims, inChans, kernelSize, expansionRatio, convRatio, dropPathRate, outIndices, numClasses, file);
+            return new Config(depths, dims, inChans, kernelSize, expansionRatio, convRatio, stemMidNorm, downsample, lsInitValue,
+                    actLayer, headFn, dropPathRate, outIndices, numClasses, file);
         }
     }
 
@@ -174,12 +261,12 @@ public final class MambaOut extends Backbone {
         super(config.pretrained());
         this.config = config;
         List<Integer> dims = config.dims();
-        stem = addChild("stem", new Stem(config.inChans(), dims.get(0)));
+        stem = addChild("stem", new Stem(config.inChans(), dims.get(0), config.stemMidNorm(), config.actLayer()));
         stages = addChild("stages", new Sequential<>());
         List<List<Double>> dropPaths = StochasticDepth.perStage(config.depths(), config.dropPathRate());
         for (int i = 0; i < dims.size(); i++) {
-            stages.add(new MambaOutStage(dims.get(i == 0 ? 0 : i - 1), dims.get(i), i > 0, dropPaths.get(i),
-                    config.expansionRatio(), config.kernelSize(), config.convRatio()));
+            stages.add(new MambaOutStage(dims.get(i == 0 ? 0 : i - 1), dims.get(i), i > 0 ? config.downsample() : null,
+                    dropPaths.get(i), config));
         }
         outNorms = new LayerNorm[dims.size()];
         List<FeatureInfo> info = new ArrayList<>();
@@ -188,7 +275,8 @@ public final class MambaOut extends Backbone {
         }
         declareFeatures(info);
         if (config.numClasses() > 0) {
-            head = addChild("head", new MlpHead(dims.get(dims.size() - 1), config.numClasses(), HEAD_MLP_RATIO));
+            head = addChild("head", new MlpHead(dims.get(dims.size() - 1), config.numClasses(), HEAD_MLP_RATIO,
+                    config.headFn() == HeadFn.DEFAULT));
         } else {
             head = null;
             for (int i : config.outIndices()) {

@@ -15,14 +15,18 @@ final class MambaOutStage extends Module {
 
     /**
      * @param inDim channels coming in
-     * @param dim channels of this stage; a downsample is added when {@code downsample} is set
+     * @param dim channels of this stage
+     * @param downsample the kind of downsample at the stage's start, or null for none (stage 0)
      * @param dropPaths one stochastic-depth rate per block
+     * @param config the network's settings the blocks follow
      */
-    MambaOutStage(int inDim, int dim, boolean downsample, List<Double> dropPaths, double expansionRatio, int kernelSize, double convRatio) {
-        this.downsample = downsample ? addChild("downsample", new Downsample(inDim, dim)) : null;
+    MambaOutStage(int inDim, int dim, MambaOut.Downsampling downsample, List<Double> dropPaths, MambaOut.Config config) {
+        this.downsample = downsample == null ? null
+                : addChild("downsample", new Downsample(inDim, dim, downsample == MambaOut.Downsampling.CONV_NF));
         this.blocks = addChild("blocks", new Sequential<>());
         for (double dp : dropPaths) {
-            blocks.add(new GatedConvBlock(dim, expansionRatio, kernelSize, convRatio, dp));
+            blocks.add(new GatedConvBlock(dim, config.expansionRatio(), config.kernelSize(), config.convRatio(), config.lsInitValue(),
+                    config.actLayer(), dp));
         }
     }
 

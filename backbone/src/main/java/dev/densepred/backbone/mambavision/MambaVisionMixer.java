@@ -7,6 +7,7 @@ import ai.djl.pytorch.jni.JniUtils;
 
 import dev.densepred.backbone.ssm.DepthwiseConv1d;
 import dev.densepred.backbone.ssm.SelectiveScan;
+import dev.densepred.engine.nn.Functional;
 import dev.densepred.engine.nn.Init;
 import dev.densepred.engine.nn.Linear;
 import dev.densepred.engine.nn.Module;
@@ -61,8 +62,8 @@ final class MambaVisionMixer extends Module {
         NDArray xz = inProj.forward(hidden).transpose(0, 2, 1); // [B, d_inner, L]
         // torch.split as the reference: one concatenation in the backward, not a zero-filled tensor per slice
         NDList halves = JniUtils.split((PtNDArray) xz, new long[] {half, half}, 1);
-        NDArray x = SelectiveScan.silu(conv1dX.same(halves.get(0)));
-        NDArray z = SelectiveScan.silu(conv1dZ.same(halves.get(1)));
+        NDArray x = Functional.silu(conv1dX.same(halves.get(0)));
+        NDArray z = Functional.silu(conv1dZ.same(halves.get(1)));
         NDArray xDbl = xProj.forward(x.transpose(0, 2, 1)); // [B, L, R + 2N]
         NDList parts = JniUtils.split((PtNDArray) xDbl, new long[] {dtRank, D_STATE, D_STATE}, 2);
         NDArray dt = dtProj.forward(parts.get(0)).transpose(0, 2, 1); // [B, d/2, L]

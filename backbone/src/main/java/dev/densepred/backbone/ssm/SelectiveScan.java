@@ -7,6 +7,8 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 
+import dev.densepred.engine.nn.Functional;
+
 /**
  * Mamba's selective scan ({@code mamba_ssm.ops.selective_scan_interface.selective_scan_fn} with
  * {@code delta_softplus=True}), the recurrence
@@ -113,14 +115,9 @@ public final class SelectiveScan {
         }
         y = y.transpose(0, 2, 1).add(u.mul(d.reshape(1, dim, 1))); // [B, D, L]
         if (z != null) {
-            y = y.mul(silu(z));
+            y = y.mul(Functional.silu(z));
         }
         return y;
-    }
-
-    /** {@code x * sigmoid(x)}. */
-    public static NDArray silu(NDArray x) {
-        return x.mul(JniUtils.sigmoid((PtNDArray) x));
     }
 
     /** {@code [B, L, X]} zero-padded to {@code [B, padded, X]}. */

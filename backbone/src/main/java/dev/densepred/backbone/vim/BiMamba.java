@@ -74,7 +74,7 @@ final class BiMamba extends Module {
     private NDArray scan(Direction dir, NDArray xz) {
         // torch.split/chunk as the reference: one concatenation in the backward, not a zero-filled tensor per slice
         NDList halves = JniUtils.split((PtNDArray) xz, new long[] {dInner, dInner}, 1);
-        NDArray x = SelectiveScan.silu(dir.conv().causal(halves.get(0)));
+        NDArray x = Functional.silu(dir.conv().causal(halves.get(0)));
         NDArray z = halves.get(1);
         NDArray xDbl = dir.xProj().forward(x.transpose(0, 2, 1)); // [B, L, R + 2N]
         NDList parts = JniUtils.split((PtNDArray) xDbl, new long[] {dtRank, dState, dState}, 2);

@@ -9,6 +9,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 
 import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 
@@ -28,7 +29,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * MambaOut against timm's outputs, for every network in {@code ${fixtures.dir}/mambaout/} (each
@@ -60,15 +64,40 @@ class MambaOutParityTest {
     static MambaOut.Config configOf(String name) throws IOException {
         JsonObject c = JsonParser.parseString(Files.readString(file(name + "_config.json"))).getAsJsonObject();
         assertEquals(1e-6, c.get("norm_eps").getAsDouble(), name + ": only eps 1e-6 LayerNorms are implemented");
-        assertTrue(c.get("ls_init_value").isJsonNull(), name + ": LayerScale is not part of the released MambaOut");
         List<Integer> depths = ints(c.getAsJsonArray("depths"));
         List<Integer> all = new ArrayList<>();
         for (int i = 0; i < depths.size(); i++) {
             all.add(i);
         }
+        JsonElement ls = c.get("ls_init_value");
         return new MambaOut.Config(depths, ints(c.getAsJsonArray("dims")), c.get("in_chans").getAsInt(),
                 c.get("kernel_size").getAsInt(), c.get("expansion_ratio").getAsDouble(), c.get("conv_ratio").getAsDouble(),
+                Boolean.parseBoolean(option(c, "stem_mid_norm", "stem.stem_mid_norm", "(\\w+)")),
+                MambaOut.Downsampling.valueOf(option(c, "downsample", "downsample.type", "downsample=\"(\\w+)\"").toUpperCase(Locale.ROOT)),
+                ls.isJsonNull() ? null : ls.getAsDouble(),
+                MambaOut.Activation.valueOf(option(c, "act_layer", "act", "^(\\w+)").toUpperCase(Locale.ROOT)),
+                MambaOut.HeadFn.valueOf(option(c, "head_fn", "head.type", "head_fn=\"(\\w+)\"").toUpperCase(Locale.ROOT)),
                 0.0, all, c.get("num_classes").getAsInt(), null);
+    }
+
+    /**
+     * A timm argument of the fixture: a plain top-level value ({@code mini_rw}), or else read from the descriptive entry
+     * at {@code path} (dot-separated) of the shared fixture's layout ({@code mini}), whose text names it
+     * ({@code pattern}'s group 1).
+     */
+    private static String option(JsonObject c, String key, String path, String pattern) {
+        if (c.has(key) && c.get(key).isJsonPrimitive()) {
+            return c.get(key).getAsString();
+        }
+        JsonElement d = c;
+        for (String part : path.split("\\.")) {
+            d = d.isJsonObject() ? d.getAsJsonObject().get(part) : null;
+            assertTrue(d != null, "fixture config: neither '" + key + "' nor '" + path + "'");
+        }
+        String text = d.getAsString();
+        Matcher m = Pattern.compile(pattern).matcher(text);
+        assertTrue(m.find(), "fixture config: no " + pattern + " in '" + path + "': " + text);
+        return m.group(1);
     }
 
     /** A network built from {@code config}, initialised in {@code m}, with {@code weights} loaded, in evaluation mode. */

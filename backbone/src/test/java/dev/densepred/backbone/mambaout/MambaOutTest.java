@@ -35,6 +35,14 @@ class MambaOutTest {
         assertEquals(published, new MambaOut(MambaOut.Config.named(size).withNumClasses(1000)).parameterCount(), size);
     }
 
+    /** timm's {@code _rw} models with the 1000-class head, counted on timm 1.0.29.dev0's own modules (make_mini_rw.py). */
+    @ParameterizedTest
+    @CsvSource({"small_rw, 48495560", "base_short_rw, 88827688", "base_tall_rw, 86481448", "base_wide_rw, 94448104",
+            "base_plus_rw, 101656552"})
+    void parameterCountsOfTimmsRwModelsEqualTimms(String size, long timm) {
+        assertEquals(timm, new MambaOut(MambaOut.Config.named(size).withNumClasses(1000)).parameterCount(), size);
+    }
+
     /**
      * timm's published GMACs at 224x224 ({@code results/benchmark-infer-amp-nchw-pt240-cu124-rtx4090.csv},
      * {@code infer_gmacs}). Its counter also counts norms and activations, which ours leaves out, so ours is a

@@ -84,6 +84,11 @@ public final class Functional {
         return JniUtils.gelu(pt(x));
     }
 
+    /** SiLU, {@code x * sigmoid(x)}, as {@code nn.SiLU()}. */
+    public static NDArray silu(NDArray x) {
+        return x.mul(JniUtils.sigmoid(pt(x)));
+    }
+
     /** ReLU. */
     public static NDArray relu(NDArray x) {
         return JniUtils.relu(pt(x));
