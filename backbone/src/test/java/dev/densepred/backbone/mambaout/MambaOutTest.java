@@ -118,6 +118,26 @@ class MambaOutTest {
     }
 
     @Test
+    void rwLayoutAndLayerScaleInitialisationFollowTimm() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            MambaOut model = new MambaOut(MambaOut.Config.smallRw());
+            model.initialize(m);
+            Map<String, Parameter> p = model.stateTensors();
+            assertAll(
+                    () -> assertFalse(p.containsKey("stem.norm1.weight"), "no LayerNorm between the stem's convolutions"),
+                    () -> assertEquals(new Shape(96), p.get("stages.1.downsample.norm.weight").shape(), "norm over the incoming channels"),
+                    () -> assertEquals(new Shape(384), p.get("stages.2.blocks.26.ls.gamma").shape()),
+                    () -> assertEquals(1e-6f, p.get("stages.2.blocks.26.ls.gamma").array().min().getFloat()),
+                    () -> assertEquals(1e-6f, p.get("stages.0.blocks.0.ls.gamma").array().max().getFloat()),
+                    () -> assertFalse(p.containsKey("head.fc.weight"), "dense mode has no head"));
+            Map<String, Parameter> head = new MambaOut(MambaOut.Config.smallRw().withNumClasses(1000)).stateTensors();
+            assertAll(
+                    () -> assertEquals(new Shape(2304, 576), head.get("head.pre_logits.fc.weight").shape()),
+                    () -> assertFalse(head.containsKey("head.pre_logits.norm.weight"), "timm's norm-MLP head has no second norm"));
+        }
+    }
+
+    @Test
     void dropPathRatesAreSpreadLinearlyOverAllBlocks() {
         List<List<Double>> rates = StochasticDepth.perStage(List.of(1, 1, 2, 1), 0.4);
         assertEquals(List.of(1, 1, 2, 1), rates.stream().map(List::size).toList());
@@ -267,7 +287,14 @@ class MambaOutTest {
         e = assertThrows(IllegalArgumentException.class, () -> MambaOut.Config.tiny().withConvRatio(3.0));
         assertTrue(e.getMessage().contains("conv_ratio 3.0"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> MambaOut.Config.named("huge"));
-        assertTrue(e.getMessage().contains("femto, kobe, tiny, small, base"), e.getMessage());
+        assertTrue(e.getMessage().contains("femto, kobe, tiny, small, base, small_rw"), e.getMessage());
+        MambaOut.Config t = MambaOut.Config.tiny();
+        e = assertThrows(IllegalArgumentException.class, () -> new MambaOut.Config(t.depths(), t.dims(), 3, 7, t.expansionRatio(),
+                t.convRatio(), true, MambaOut.Downsampling.CONV, Double.NaN, MambaOut.Activation.GELU, MambaOut.HeadFn.DEFAULT, 0, t.outIndices(), 0, null));
+        assertTrue(e.getMessage().contains("ls_init_value must be a number or null"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> new MambaOut.Config(t.depths(), t.dims(), 3, 7, t.expansionRatio(),
+                t.convRatio(), true, null, null, MambaOut.Activation.GELU, MambaOut.HeadFn.DEFAULT, 0, t.outIndices(), 0, null));
+        assertTrue(e.getMessage().contains("downsample (conv, conv_nf)"), e.getMessage());
         try (NDManager m = NDManager.newBaseManager()) {
             MambaOut model = new MambaOut(MambaOut.Config.mini());
             model.initialize(m);
