@@ -132,9 +132,6 @@ final class BackboneBenchmark implements Callable<Integer> {
             description = "With --compare: forward+backward cases not to run (e.g. vim_t@800x1216 where memory does not allow).")
     List<String> skip = new ArrayList<>();
 
-    /** Width of the table's size column. */
-    private int sizeWidth;
-
     /** One measured case. */
     record Result(String size, int batch, int height, int width, long params, long macsPerImage,
                   double oursMedianMs, double oursMinMs, double oursPeakMib, Double torchscriptMedianMs, Double torchscriptMinMs,
@@ -170,8 +167,7 @@ final class BackboneBenchmark implements Callable<Integer> {
                 engineLine(dev), train ? "forward + backward" : "forward",
                 fp16 ? "float16 weights and input" : "float32", warmup, iterations, clock,
                 dev.isGpu() ? "GPU memory in use after our pass (the caching allocator keeps its peak)" : "resident-set growth during our pass");
-        sizeWidth = Math.max(6, sizes.stream().mapToInt(String::length).max().orElse(0)); // the _rw names are longer
-        out.printf("%-" + sizeWidth + "s %-12s %8s %8s %17s %8s %9s %17s %7s %9s%n",
+        out.printf(sizeColumn() + " %-12s %8s %8s %17s %8s %9s %17s %7s %9s%n",
                 "size", "input", "params", "GMACs", "ours", "img/s", "peak MiB", "torchscript", "ratio", "max|diff|");
         out.flush();
         List<Result> results = new ArrayList<>();
@@ -335,11 +331,16 @@ final class BackboneBenchmark implements Callable<Integer> {
         Autograd.backward(loss);
     }
 
+    /** The table's size column, wide enough for the longest size asked for (the _rw names are longer). */
+    private String sizeColumn() {
+        return "%-" + Math.max(6, sizes.stream().mapToInt(String::length).max().orElse(0)) + "s";
+    }
+
     private void print(PrintWriter out, Result r) {
         String script = r.torchscriptMedianMs() == null ? "-" : String.format(Locale.ROOT, "%8.1f / %6.1f", r.torchscriptMedianMs(), r.torchscriptMinMs());
         String ratio = r.torchscriptMedianMs() == null ? "-" : String.format(Locale.ROOT, "%.2f", r.oursMedianMs() / r.torchscriptMedianMs());
         String diff = r.maxAbsDiff() == null ? "-" : String.format(Locale.ROOT, "%.1e", r.maxAbsDiff());
-        out.printf(Locale.ROOT, "%-" + sizeWidth + "s %-12s %7.2fM %8.2f %8.1f / %6.1f %8.1f %9.0f %17s %7s %9s%n",
+        out.printf(Locale.ROOT, sizeColumn() + " %-12s %7.2fM %8.2f %8.1f / %6.1f %8.1f %9.0f %17s %7s %9s%n",
                 r.size(), r.batch() + "x" + r.height() + "x" + r.width(), r.params() / 1e6, r.macsPerImage() / 1e9,
                 r.oursMedianMs(), r.oursMinMs(), r.batch() * 1000.0 / r.oursMedianMs(), r.oursPeakMib(), script, ratio, diff);
         out.flush();

@@ -27,11 +27,13 @@ import java.util.function.UnaryOperator;
  *
  * <p>Layout: a stride-4 {@link Stem}, then four stages whose blocks run channels-last ({@code [N, H, W, C]}); stages
  * 1 to 3 start with a stride-2 {@link Downsample}. With {@code num_classes > 0} the network ends in timm's
- * {@link MlpHead} (for ImageNet checks). Besides the five released sizes, timm's {@code mambaout_*_rw} family is
- * built too (no norm between the stem's convolutions, the downsampling norm first, LayerScale, SiLU in two of
- * them, timm's norm-MLP head), so that its hub weights load as they are. With {@code num_classes = 0}, dense-prediction mode, the head is dropped
+ * {@link MlpHead} (for ImageNet checks). With {@code num_classes = 0}, dense-prediction mode, the head is dropped
  * and each output stage gets its own freshly initialised LayerNorm over channels, named {@code outnorm{i}} as the
  * VMamba detection and segmentation backbones (whose recipes MambaOut follows) name them.
+ *
+ * <p>Besides the five released sizes, timm's {@code mambaout_*_rw} family is built too (no norm between the stem's
+ * convolutions, the downsampling norm first, LayerScale, SiLU in two of them, timm's norm-MLP head), so that its hub
+ * weights load as they are.
  */
 public final class MambaOut extends Backbone {
 
@@ -217,7 +219,8 @@ public final class MambaOut extends Backbone {
                     0.0, allStages(depths), 0, null);
         }
 
-        private static List<Integer> allStages(List<Integer> depths) {
+        /** Every stage index, {@code [0, depths.size())}: the default {@code out_indices}. */
+        static List<Integer> allStages(List<Integer> depths) {
             List<Integer> all = new ArrayList<>();
             for (int i = 0; i < depths.size(); i++) {
                 all.add(i);
@@ -265,8 +268,7 @@ public final class MambaOut extends Backbone {
         stages = addChild("stages", new Sequential<>());
         List<List<Double>> dropPaths = StochasticDepth.perStage(config.depths(), config.dropPathRate());
         for (int i = 0; i < dims.size(); i++) {
-            stages.add(new MambaOutStage(dims.get(i == 0 ? 0 : i - 1), dims.get(i), i > 0 ? config.downsample() : null,
-                    dropPaths.get(i), config));
+            stages.add(new MambaOutStage(dims.get(i == 0 ? 0 : i - 1), dims.get(i), i > 0, dropPaths.get(i), config));
         }
         outNorms = new LayerNorm[dims.size()];
         List<FeatureInfo> info = new ArrayList<>();

@@ -16,13 +16,13 @@ final class MambaOutStage extends Module {
     /**
      * @param inDim channels coming in
      * @param dim channels of this stage
-     * @param downsample the kind of downsample at the stage's start, or null for none (stage 0)
+     * @param downsample whether the stage starts with a downsample (of the config's kind)
      * @param dropPaths one stochastic-depth rate per block
-     * @param config the network's settings the blocks follow
+     * @param config the network's settings the downsample and the blocks follow
      */
-    MambaOutStage(int inDim, int dim, MambaOut.Downsampling downsample, List<Double> dropPaths, MambaOut.Config config) {
-        this.downsample = downsample == null ? null
-                : addChild("downsample", new Downsample(inDim, dim, downsample == MambaOut.Downsampling.CONV_NF));
+    MambaOutStage(int inDim, int dim, boolean downsample, List<Double> dropPaths, MambaOut.Config config) {
+        this.downsample = downsample
+                ? addChild("downsample", new Downsample(inDim, dim, config.downsample() == MambaOut.Downsampling.CONV_NF)) : null;
         this.blocks = addChild("blocks", new Sequential<>());
         for (double dp : dropPaths) {
             blocks.add(new GatedConvBlock(dim, config.expansionRatio(), config.kernelSize(), config.convRatio(), config.lsInitValue(),

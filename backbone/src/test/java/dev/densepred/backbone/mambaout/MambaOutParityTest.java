@@ -65,10 +65,6 @@ class MambaOutParityTest {
         JsonObject c = JsonParser.parseString(Files.readString(file(name + "_config.json"))).getAsJsonObject();
         assertEquals(1e-6, c.get("norm_eps").getAsDouble(), name + ": only eps 1e-6 LayerNorms are implemented");
         List<Integer> depths = ints(c.getAsJsonArray("depths"));
-        List<Integer> all = new ArrayList<>();
-        for (int i = 0; i < depths.size(); i++) {
-            all.add(i);
-        }
         JsonElement ls = c.get("ls_init_value");
         return new MambaOut.Config(depths, ints(c.getAsJsonArray("dims")), c.get("in_chans").getAsInt(),
                 c.get("kernel_size").getAsInt(), c.get("expansion_ratio").getAsDouble(), c.get("conv_ratio").getAsDouble(),
@@ -77,7 +73,7 @@ class MambaOutParityTest {
                 ls.isJsonNull() ? null : ls.getAsDouble(),
                 MambaOut.Activation.valueOf(option(c, "act_layer", "act", "^(\\w+)").toUpperCase(Locale.ROOT)),
                 MambaOut.HeadFn.valueOf(option(c, "head_fn", "head.type", "head_fn=\"(\\w+)\"").toUpperCase(Locale.ROOT)),
-                0.0, all, c.get("num_classes").getAsInt(), null);
+                0.0, MambaOut.Config.allStages(depths), c.get("num_classes").getAsInt(), null);
     }
 
     /**
